@@ -1,0 +1,231 @@
+import Crypto
+import Foundation
+
+/// Turns a `YAMLDocument` into a `Runbook`, reporting structural problems
+/// (unknown keys, wrong shapes) as it goes. Semantic checks (references, inputs,
+/// duplicates) are `Rule`s that run on the result.
+public enum RunbookLoader {
+    public static let topLevelKeys = ["runbook", "summary", "description", "params", "secrets", "requires", "locks", "steps", "on_failure"]
+    public static let stepKeys = ["id", "title", "action", "with", "require", "verify", "rollback", "confirm", "manual",
+                                  "for_each", "as", "parallel", "timeout", "retry", "on_failure", "when"]
+    public static let paramKeys = ["type", "default", "required", "allowed", "pattern", "description"]
+    public static let secretKeys = ["env", "file", "description"]
+
+    public struct Loaded: Sendable {
+        public var document: YAMLDocument
+        public var runbook: Runbook?
+        public var diagnostics: [Diagnostic]
+    }
+
+    public static func load(path: String) -> Loaded {
+        load(document: YAMLDocument.load(path: path))
+    }
+
+    public static func load(document: YAMLDocument) -> Loaded {
+        guard let root = document.root else {
+            return Loaded(document: document, runbook: nil, diagnostics: document.diagnostics)
+        }
+        var diags: [Diagnostic] = []
+        guard var top = MappingReader(root, context: "runbook", diagnostics: &diags) else {
+            return Loaded(document: document, runbook: nil, diagnostics: diags)
+        }
+        let file = document.path
+        let nameNode = top.node("runbook")
+        let name = top.string("runbook", required: true) ?? ""
+        var runbook = Runbook(name: name, nameLocation: nameNode?.location ?? root.location, path: file,
+                              digest: sha256Hex(document.bytes))
+        runbook.summary = top.string("summary", required: true) ?? ""
+        runbook.description = top.string("description")
+        if let params = top.node("params") { runbook.params = loadParams(params, &diags) }
+        if let secrets = top.node("secrets") { runbook.secrets = loadSecrets(secrets, &diags) }
+        runbook.requires = top.stringList("requires") ?? []
+        runbook.locks = top.stringList("locks") ?? []
+        if let steps = top.node("steps") {
+            runbook.steps = loadSteps(steps, context: "steps", &diags)
+        } else {
+            diags.append(.error("missing-key", "runbook needs \"steps\"", at: root.location))
+        }
+        if let onFailure = top.node("on_failure") {
+            runbook.onFailure = loadSteps(onFailure, context: "on_failure", &diags)
+        }
+        top.finish(known: topLevelKeys)
+        diags += top.diagnostics
+        return Loaded(document: document, runbook: runbook, diagnostics: diags)
+    }
+
+    // MARK: - Sections
+
+    static func loadParams(_ node: YNode, _ diags: inout [Diagnostic]) -> [ParamDecl] {
+        guard let pairs = node.mapping else {
+            diags.append(.error("type", "\"params\" must be a mapping of name to declaration, got \(node.kindName)", at: node.location))
+            return []
+        }
+        var out: [ParamDecl] = []
+        for pair in pairs {
+            guard var r = MappingReader(pair.value, context: "param \"\(pair.key)\"", diagnostics: &diags) else { continue }
+            let typeNode = r.node("type")
+            let typeName = r.string("type", required: true)
+            var type = ParamType.string
+            if let typeName {
+                if let t = ParamType(name: typeName) {
+                    type = t
+                } else {
+                    diags.append(.error("param-type", "unknown param type \"\(typeName)\"\(Suggestions.didYouMean(typeName, in: ParamType.allNames))",
+                                        at: typeNode?.location, length: typeName.count,
+                                        notes: ["valid types: " + ParamType.allNames.joined(separator: ", ")]))
+                }
+            }
+            var decl = ParamDecl(name: pair.key, type: type, location: pair.keyLocation)
+            decl.defaultValue = r.node("default")
+            decl.required = r.bool("required") ?? false
+            decl.allowed = (r.stringList("allowed") ?? []).map(\.name)
+            decl.pattern = r.string("pattern")
+            decl.description = r.string("description")
+            r.finish(known: paramKeys)
+            diags += r.diagnostics
+            out.append(decl)
+        }
+        return out
+    }
+
+    static func loadSecrets(_ node: YNode, _ diags: inout [Diagnostic]) -> [SecretDecl] {
+        guard let pairs = node.mapping else {
+            diags.append(.error("type", "\"secrets\" must be a mapping of name to source, got \(node.kindName)", at: node.location))
+            return []
+        }
+        var out: [SecretDecl] = []
+        for pair in pairs {
+            guard var r = MappingReader(pair.value, context: "secret \"\(pair.key)\"", diagnostics: &diags) else { continue }
+            var decl = SecretDecl(name: pair.key, location: pair.keyLocation)
+            decl.env = r.string("env")
+            decl.file = r.string("file")
+            decl.description = r.string("description")
+            if decl.env == nil && decl.file == nil {
+                diags.append(.error("secret-source", "secret \"\(pair.key)\" needs \"env\" or \"file\"; values are never written in runbooks",
+                                    at: pair.keyLocation, length: pair.key.count))
+            }
+            r.finish(known: secretKeys)
+            diags += r.diagnostics
+            out.append(decl)
+        }
+        return out
+    }
+
+    static func loadSteps(_ node: YNode, context: String, _ diags: inout [Diagnostic]) -> [Step] {
+        guard let items = node.sequence else {
+            diags.append(.error("type", "\"\(context)\" must be a list of steps, got \(node.kindName)", at: node.location))
+            return []
+        }
+        return items.compactMap { loadStep($0, &diags) }
+    }
+
+    static func loadStep(_ node: YNode, _ diags: inout [Diagnostic]) -> Step? {
+        guard var r = MappingReader(node, context: "step", diagnostics: &diags) else { return nil }
+        let idNode = r.node("id")
+        let id = r.string("id", required: true) ?? ""
+        var step = Step(id: id, idLocation: idNode?.location ?? node.location, location: node.location)
+        step.title = r.string("title")
+        if let actionNode = r.node("action") {
+            if let name = actionNode.scalar, !actionNode.isNull {
+                let with = r.node("with")
+                step.action = ActionCall(name: name, nameLocation: actionNode.location,
+                                         inputs: inputs(with, owner: "with", &diags), location: actionNode.location)
+            } else {
+                diags.append(.error("type", "\"action\" must be an action name, got \(actionNode.kindName)", at: actionNode.location))
+            }
+        } else if let with = r.node("with") {
+            diags.append(.error("missing-key", "\"with\" given without \"action\"", at: with.location))
+        }
+        step.require = checks(r.node("require"), key: "require", &diags)
+        step.verify = checks(r.node("verify"), key: "verify", &diags)
+        if let rb = r.node("rollback") { step.rollback = rollback(rb, &diags) }
+        step.confirm = r.templated("confirm")
+        if let manual = r.node("manual") {
+            if let items = manual.sequence {
+                for item in items {
+                    if let s = item.scalar, !item.isNull { step.manual.append(Templated(s, at: item.location)) }
+                    else { diags.append(.error("type", "manual items must be strings, got \(item.kindName)", at: item.location)) }
+                }
+            } else {
+                diags.append(.error("type", "\"manual\" must be a list of checklist items, got \(manual.kindName)", at: manual.location))
+            }
+        }
+        step.forEach = r.node("for_each")
+        step.loopVariable = r.string("as")
+        step.parallel = r.int("parallel", min: 1) ?? 1
+        step.timeout = r.duration("timeout")
+        if let retryNode = r.node("retry"), var rr = MappingReader(retryNode, context: "retry", diagnostics: &diags) {
+            step.retry = Step.Retry(attempts: rr.int("attempts", min: 1) ?? 1, delay: rr.duration("delay") ?? 0)
+            rr.finish(known: ["attempts", "delay"])
+            diags += rr.diagnostics
+        }
+        if let policyNode = r.node("on_failure") {
+            let valid = Step.FailurePolicy.allCases.map(\.rawValue)
+            if let s = policyNode.scalar, let p = Step.FailurePolicy(rawValue: s) {
+                step.onFailure = p
+            } else {
+                let got = MappingReader.quoteValue(policyNode)
+                diags.append(.error("enum", "\"on_failure\" must be one of \(valid.joined(separator: ", ")), got \(got)\(Suggestions.didYouMean(policyNode.scalar ?? "", in: valid))",
+                                    at: policyNode.location, length: policyNode.scalar?.count ?? 1))
+            }
+        }
+        step.when = r.templated("when")
+        if step.action == nil && step.manual.isEmpty && idNode != nil {
+            diags.append(.error("missing-key", "step \"\(id)\" needs \"action\" or \"manual\"", at: step.idLocation, length: id.count))
+        }
+        if step.forEach != nil && step.loopVariable == nil {
+            diags.append(.error("missing-key", "step \"\(id)\" has \"for_each\" but no \"as\" to name the loop variable", at: step.forEach?.location))
+        }
+        r.finish(known: stepKeys)
+        diags += r.diagnostics
+        return step
+    }
+
+    static func inputs(_ node: YNode?, owner: String, _ diags: inout [Diagnostic]) -> [YPair] {
+        guard let node else { return [] }
+        if node.isNull { return [] }
+        guard let pairs = node.mapping else {
+            diags.append(.error("type", "\"\(owner)\" must be a mapping of inputs, got \(node.kindName)", at: node.location))
+            return []
+        }
+        return pairs
+    }
+
+    static func checks(_ node: YNode?, key: String, _ diags: inout [Diagnostic]) -> [ActionCall] {
+        guard let node else { return [] }
+        guard let items = node.sequence else {
+            diags.append(.error("type", "\"\(key)\" must be a list of checks, got \(node.kindName)", at: node.location))
+            return []
+        }
+        var out: [ActionCall] = []
+        for item in items {
+            guard let pairs = item.mapping else {
+                diags.append(.error("type", "a check must be a mapping with \"check\", got \(item.kindName)", at: item.location))
+                continue
+            }
+            guard let namePair = pairs.first(where: { $0.key == "check" }), let name = namePair.value.scalar else {
+                diags.append(.error("missing-key", "a check needs \"check: NAME\"", at: item.location))
+                continue
+            }
+            out.append(ActionCall(name: name, nameLocation: namePair.value.location,
+                                  inputs: pairs.filter { $0.key != "check" }, location: item.location))
+        }
+        return out
+    }
+
+    static func rollback(_ node: YNode, _ diags: inout [Diagnostic]) -> ActionCall? {
+        guard var r = MappingReader(node, context: "rollback", diagnostics: &diags) else { return nil }
+        defer {
+            r.finish(known: ["action", "with"])
+            diags += r.diagnostics
+        }
+        let actionNode = r.node("action")
+        guard let name = r.string("action", required: true) else { return nil }
+        return ActionCall(name: name, nameLocation: actionNode?.location ?? node.location,
+                          inputs: inputs(r.node("with"), owner: "with", &diags), location: node.location)
+    }
+}
+
+public func sha256Hex(_ data: Data) -> String {
+    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+}

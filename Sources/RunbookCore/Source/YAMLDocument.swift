@@ -1,0 +1,190 @@
+import Foundation
+import Yams
+
+/// A YAML file read from disk: its bytes, digest and node tree, or the diagnostics
+/// explaining why it could not be read.
+public struct YAMLDocument: Sendable {
+    public var path: String
+    public var bytes: Data
+    public var text: String
+    public var root: YNode?
+    public var diagnostics: [Diagnostic]
+
+    /// Hard limits that keep hostile input (huge files, deep nesting, alias bombs)
+    /// bounded in time and memory. Real runbooks are a few KiB.
+    public struct Limits: Sendable {
+        public var maxBytes = 1 << 20
+        public var maxDepth = 64
+        public var maxNodes = 100_000
+        public init() {}
+    }
+
+    public static func load(path: String, limits: Limits = Limits()) -> YAMLDocument {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let d = Diagnostic.error("io", "cannot read file", at: SourceLocation(file: path, line: 1, column: 1))
+            return YAMLDocument(path: path, bytes: Data(), text: "", root: nil, diagnostics: [d])
+        }
+        return parse(data, path: path, limits: limits)
+    }
+
+    public static func parse(_ data: Data, path: String, limits: Limits = Limits()) -> YAMLDocument {
+        let start = SourceLocation(file: path, line: 1, column: 1)
+        func fail(_ rule: String, _ message: String, at loc: SourceLocation? = nil, text: String = "") -> YAMLDocument {
+            YAMLDocument(path: path, bytes: data, text: text, root: nil,
+                         diagnostics: [.error(rule, message, at: loc ?? start)])
+        }
+        if data.count > limits.maxBytes {
+            return fail("file-too-large", "file is \(data.count) bytes; the limit is \(limits.maxBytes) bytes")
+        }
+        if data.contains(0) {
+            return fail("yaml-syntax", "file contains NUL bytes; it is not a YAML text file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return fail("yaml-syntax", "file is not valid UTF-8")
+        }
+        if let (depth, loc) = Self.flowDepthExceeded(text, limit: limits.maxDepth, file: path) {
+            return fail("yaml-too-deep", "nesting is deeper than \(limits.maxDepth) levels (reached \(depth))", at: loc, text: text)
+        }
+        let node: Node?
+        do {
+            node = try Self.composeOnLargeStack(text)
+        } catch let error as YamlError {
+            let (message, loc) = Self.describe(error, file: path)
+            return fail(message.hasPrefix("duplicate key") ? "duplicate-key" : "yaml-syntax", message, at: loc, text: text)
+        } catch {
+            return fail("yaml-syntax", "\(error)", text: text)
+        }
+        guard let node else {
+            return fail("yaml-syntax", "file is empty; expected a YAML mapping", text: text)
+        }
+        var budget = limits.maxNodes
+        do {
+            let root = try convert(node, file: path, depth: 0, limits: limits, budget: &budget)
+            return YAMLDocument(path: path, bytes: data, text: text, root: root, diagnostics: [])
+        } catch let e as ConversionError {
+            return fail(e.rule, e.message, at: e.location, text: text)
+        } catch {
+            return fail("yaml-syntax", "\(error)", text: text)
+        }
+    }
+
+    // MARK: - Internals
+
+    struct ConversionError: Error {
+        var rule: String
+        var message: String
+        var location: SourceLocation
+    }
+
+    private static func location(_ mark: Mark?, _ file: String) -> SourceLocation {
+        SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    private static func convert(_ node: Node, file: String, depth: Int, limits: Limits, budget: inout Int) throws -> YNode {
+        let loc = location(node.mark, file)
+        budget -= 1
+        if budget < 0 {
+            throw ConversionError(rule: "yaml-too-large",
+                                  message: "document expands to more than \(limits.maxNodes) nodes (alias expansion?)", location: loc)
+        }
+        if depth > limits.maxDepth {
+            throw ConversionError(rule: "yaml-too-deep", message: "nesting is deeper than \(limits.maxDepth) levels", location: loc)
+        }
+        let explicitTag: String? = nil  // resolved tags carry no author intent we use
+        switch node {
+        case .scalar(let s):
+            let quoted = s.style == .singleQuoted || s.style == .doubleQuoted || s.style == .literal || s.style == .folded
+            return YNode(.scalar(s.string, quoted: quoted), at: loc, tag: explicitTag)
+        case .sequence(let seq):
+            var items: [YNode] = []
+            items.reserveCapacity(seq.count)
+            for item in seq {
+                items.append(try convert(item, file: file, depth: depth + 1, limits: limits, budget: &budget))
+            }
+            return YNode(.sequence(items), at: loc, tag: explicitTag)
+        case .mapping(let map):
+            var pairs: [YPair] = []
+            for (k, v) in map {
+                guard case .scalar(let ks) = k else {
+                    throw ConversionError(rule: "yaml-syntax", message: "mapping keys must be plain strings",
+                                          location: location(k.mark, file))
+                }
+                let value = try convert(v, file: file, depth: depth + 1, limits: limits, budget: &budget)
+                pairs.append(YPair(key: ks.string, keyLocation: location(k.mark, file), value: value))
+            }
+            return YNode(.mapping(pairs), at: loc, tag: explicitTag)
+        case .alias:
+            throw ConversionError(rule: "yaml-syntax", message: "unresolved alias", location: loc)
+        }
+    }
+
+    /// Yams composes recursively; a pathological document could exhaust an 8 MiB
+    /// main-thread stack before our own depth limit sees it. Parse on a thread
+    /// with a generous stack so hostile input becomes a diagnostic, not a crash.
+    private static func composeOnLargeStack(_ text: String) throws -> Node? {
+        final class Box: @unchecked Sendable { var result: Result<Node?, Error> = .success(nil) }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            box.result = Result { try Yams.compose(yaml: text) }
+            done.signal()
+        }
+        thread.stackSize = 256 << 20
+        thread.start()
+        done.wait()
+        return try box.result.get()
+    }
+
+    /// Cheap pre-scan for flow-style nesting (`[[[[...`) and block sequences opened
+    /// on one line (`- - - - ...`), the two ways to nest deeply in few bytes.
+    static func flowDepthExceeded(_ text: String, limit: Int, file: String) -> (Int, SourceLocation)? {
+        var depth = 0, line = 1, column = 0
+        var inSingle = false, inDouble = false, inComment = false, atLineStart = true, dashes = 0
+        for scalar in text.unicodeScalars {
+            column += 1
+            if scalar == "\n" {
+                line += 1; column = 0
+                inComment = false; atLineStart = true; dashes = 0
+                inSingle = false
+                continue
+            }
+            if inComment { continue }
+            if atLineStart {
+                if scalar == "-" { dashes += 1; if dashes > limit { return (dashes, SourceLocation(file: file, line: line, column: column)) }; continue }
+                if scalar == " " || scalar == "\t" { continue }
+                atLineStart = false
+            }
+            switch scalar {
+            case "'" where !inDouble: inSingle.toggle()
+            case "\"" where !inSingle: inDouble.toggle()
+            case "#" where !inSingle && !inDouble: inComment = true
+            case "[", "{":
+                if !inSingle && !inDouble {
+                    depth += 1
+                    if depth > limit { return (depth, SourceLocation(file: file, line: line, column: column)) }
+                }
+            case "]", "}":
+                if !inSingle && !inDouble { depth = max(0, depth - 1) }
+            default: break
+            }
+        }
+        return nil
+    }
+
+    private static func describe(_ error: YamlError, file: String) -> (String, SourceLocation) {
+        switch error {
+        case let .scanner(context, problem, mark, _),
+             let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            let ctx = context.map { "\($0.text) " } ?? ""
+            return ("\(ctx)\(problem)".trimmingCharacters(in: .whitespaces), location(mark, file))
+        case let .duplicatedKeysInMapping(duplicates, context):
+            let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
+            return ("duplicate key \(keys) in mapping", location(context.mark, file))
+        case let .reader(problem, _, _, _):
+            return (problem, SourceLocation(file: file, line: 1, column: 1))
+        default:
+            return ("\(error)", SourceLocation(file: file, line: 1, column: 1))
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// A YAML node that remembers where it came from, so every later diagnostic can point at it.
+///
+/// We convert Yams' `Node` into this small tree once, with limits, instead of walking
+/// `Yams.Node` everywhere: aliases are expanded here under a budget, which is what
+/// keeps "billion laughs" documents bounded.
+public struct YNode: Sendable, Hashable {
+    public indirect enum Kind: Sendable, Hashable {
+        case scalar(String, quoted: Bool)
+        case sequence([YNode])
+        case mapping([YPair])
+    }
+
+    public var kind: Kind
+    public var location: SourceLocation
+    /// The explicit tag, when the author wrote one (e.g. `!!str`); nil for plain nodes.
+    public var tag: String?
+
+    public init(_ kind: Kind, at location: SourceLocation, tag: String? = nil) {
+        self.kind = kind
+        self.location = location
+        self.tag = tag
+    }
+
+    /// The scalar's text, if this is a scalar.
+    public var scalar: String? {
+        if case .scalar(let s, _) = kind { return s }
+        return nil
+    }
+
+    /// True for an unquoted scalar that YAML treats as null (`~`, `null`, empty).
+    public var isNull: Bool {
+        if case .scalar(let s, let quoted) = kind, !quoted { return s.isEmpty || s == "~" || s == "null" || s == "Null" || s == "NULL" }
+        return false
+    }
+
+    public var sequence: [YNode]? {
+        if case .sequence(let items) = kind { return items }
+        return nil
+    }
+
+    public var mapping: [YPair]? {
+        if case .mapping(let pairs) = kind { return pairs }
+        return nil
+    }
+
+    /// The value for a string key, if this is a mapping that has it.
+    public subscript(key: String) -> YNode? {
+        mapping?.first { $0.key == key }?.value
+    }
+
+    /// A short human name for the node's kind, used in "expected X, got Y" messages.
+    public var kindName: String {
+        switch kind {
+        case .scalar: return isNull ? "null" : "a scalar"
+        case .sequence: return "a list"
+        case .mapping: return "a mapping"
+        }
+    }
+}
+
+/// One `key: value` entry; keys are always scalars in our formats.
+public struct YPair: Sendable, Hashable {
+    public var key: String
+    public var keyLocation: SourceLocation
+    public var value: YNode
+
+    public init(key: String, keyLocation: SourceLocation, value: YNode) {
+        self.key = key
+        self.keyLocation = keyLocation
+        self.value = value
+    }
+}
