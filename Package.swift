@@ -77,6 +77,12 @@ let package = Package(
             dependencies: ["RunbookCore", "RunbookEngine", "RunbookActions"],
             swiftSettings: settings
         ),
+        // Unit tests of action families (argv building, parsers, signing): one folder per family.
+        .testTarget(
+            name: "RunbookActionsTests",
+            dependencies: ["RunbookCore", "RunbookEngine", "RunbookActions"],
+            swiftSettings: settings
+        ),
         // Runs the built `runbook` binary end to end (help text, exit codes, golden output).
         .testTarget(
             name: "CLITests",
