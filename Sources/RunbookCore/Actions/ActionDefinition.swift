@@ -33,6 +33,7 @@ public struct ResolvedCall: Sendable {
 
     public func string(_ name: String) throws -> String {
         guard let v = inputs[name], v != .null else { throw ActionInputError.missing(name) }
+        if case .secret = v { throw ActionInputError.secretNotAllowed(name) }
         if case .list = v { throw ActionInputError.wrongType(name, expected: "a string") }
         if case .map = v { throw ActionInputError.wrongType(name, expected: "a string") }
         return v.description
@@ -62,8 +63,20 @@ public struct ResolvedCall: Sendable {
         return d
     }
 
+    /// An environment mapping; `${secrets.X}` values stay symbolic (`EnvValue.secret`).
+    public func environment(_ name: String) throws -> [String: EnvValue] {
+        guard let v = inputs[name], v != .null else { return [:] }
+        guard case .map(let m) = v else { throw ActionInputError.wrongType(name, expected: "a mapping of NAME: value") }
+        var env: [String: EnvValue] = [:]
+        for (k, value) in m {
+            if case .secret(let s) = value { env[k] = .secret(s) } else { env[k] = .literal(value.description) }
+        }
+        return env
+    }
+
     public func strings(_ name: String) throws -> [String] {
         guard let v = inputs[name], v != .null else { return [] }
+        if case .secret = v { throw ActionInputError.secretNotAllowed(name) }
         if case .list(let items) = v { return items.map(\.description) }
         return [v.description]
     }
@@ -78,12 +91,14 @@ public enum ActionInputError: Error, CustomStringConvertible, Sendable {
     case missing(String)
     case wrongType(String, expected: String)
     case invalid(String, String)
+    case secretNotAllowed(String)
 
     public var description: String {
         switch self {
         case .missing(let n): return "input \"\(n)\" is required"
         case .wrongType(let n, let e): return "input \"\(n)\" must be \(e)"
         case .invalid(let n, let why): return "input \"\(n)\": \(why)"
+        case .secretNotAllowed(let n): return "input \"\(n)\" cannot take a secret: it would reach a command line; pass secrets through env"
         }
     }
 }

@@ -8,6 +8,9 @@ public indirect enum Value: Sendable, Hashable, Codable, CustomStringConvertible
     case bool(Bool)
     case list([Value])
     case map([String: Value])
+    /// A reference to a secret, kept symbolic so its value can only reach a child
+    /// process through the environment (`EnvValue.secret`), never argv or output.
+    case secret(String)
     case null
 
     public var description: String {
@@ -17,6 +20,7 @@ public indirect enum Value: Sendable, Hashable, Codable, CustomStringConvertible
         case .bool(let b): return b ? "true" : "false"
         case .list(let items): return items.map(\.description).joined(separator: ",")
         case .map(let m): return "{" + m.keys.sorted().map { "\($0): \(m[$0]!)" }.joined(separator: ", ") + "}"
+        case .secret(let name): return "${secrets.\(name)}"
         case .null: return ""
         }
     }

@@ -1,0 +1,95 @@
+import Foundation
+import RunbookActions
+import RunbookCore
+
+/// Where runbooks and profiles live, and how a name on the command line becomes a
+/// validated Runbook or Profile. Every command that reads runbooks goes through here.
+struct Workspace {
+    var runbooksDir: String
+    var profilesDir: String
+
+    /// `--runbooks-dir`, else `$RUNBOOK_DIR`, else `./runbooks`; profiles sit beside it in `profiles/`.
+    init(runbooksDir: String?) {
+        let dir = runbooksDir ?? ProcessInfo.processInfo.environment["RUNBOOK_DIR"] ?? "runbooks"
+        self.runbooksDir = dir
+        let parent = (dir as NSString).deletingLastPathComponent
+        self.profilesDir = ((parent.isEmpty ? "." : parent) as NSString).appendingPathComponent("profiles")
+    }
+
+    var catalog: ActionCatalog { Registry.catalog }
+
+    /// `NAME` means `runbooks/NAME.yaml`; anything with a slash or a .yaml suffix is a path.
+    func runbookPath(_ nameOrPath: String) -> String {
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") { return nameOrPath }
+        return (runbooksDir as NSString).appendingPathComponent(nameOrPath + ".yaml")
+    }
+
+    func profilePath(_ nameOrPath: String) -> String {
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") { return nameOrPath }
+        return (profilesDir as NSString).appendingPathComponent(nameOrPath + ".yaml")
+    }
+
+    /// Every `*.yaml` in the runbooks directory, sorted.
+    func allRunbookPaths() -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: runbooksDir)) ?? []
+        return files.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+            .map { (runbooksDir as NSString).appendingPathComponent($0) }
+    }
+
+    /// Loads every runbook in the directory (for `runbook.run` resolution), without validating them.
+    func siblings() -> [String: Runbook] {
+        var out: [String: Runbook] = [:]
+        for path in allRunbookPaths() {
+            if let rb = RunbookLoader.load(path: path).runbook { out[rb.name] = rb }
+        }
+        return out
+    }
+
+    struct Loaded {
+        var runbook: Runbook?
+        var profile: Profile?
+        var document: YAMLDocument?
+        var diagnostics: [Diagnostic]
+        /// Source texts by path, for caret rendering.
+        var sources: [String: String]
+    }
+
+    /// Loads and validates a runbook, and the profile if one is named.
+    func load(runbook nameOrPath: String, profile profileName: String?) -> Loaded {
+        let path = runbookPath(nameOrPath)
+        guard FileManager.default.fileExists(atPath: path) else {
+            let known = allRunbookPaths().map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension }
+            let d = Diagnostic.error("unknown-runbook", "no runbook \"\(nameOrPath)\" (looked for \(path))\(Suggestions.didYouMean(nameOrPath, in: known))",
+                                     at: nil, notes: known.isEmpty ? [] : ["runbooks: " + known.joined(separator: ", ")])
+            return Loaded(runbook: nil, profile: nil, document: nil, diagnostics: [d], sources: [:])
+        }
+        let loaded = RunbookLoader.load(path: path)
+        var diags = loaded.diagnostics
+        var sources = [path: loaded.document.text]
+        var profile: Profile?
+        if let profileName {
+            let p = loadProfile(profileName)
+            profile = p.profile
+            diags += p.diagnostics
+            sources.merge(p.sources) { a, _ in a }
+        }
+        if let rb = loaded.runbook {
+            diags += Validator.validate(rb, in: RuleContext(catalog: catalog, runbooks: siblings(), profile: profile))
+        }
+        return Loaded(runbook: loaded.runbook, profile: profile, document: loaded.document,
+                      diagnostics: diags.sortedForOutput(), sources: sources)
+    }
+
+    func loadProfile(_ nameOrPath: String) -> Loaded {
+        let path = profilePath(nameOrPath)
+        guard FileManager.default.fileExists(atPath: path) else {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: profilesDir)) ?? []
+            let known = files.filter { $0.hasSuffix(".yaml") }.map { ($0 as NSString).deletingPathExtension }.sorted()
+            let d = Diagnostic.error("unknown-profile", "no profile \"\(nameOrPath)\" (looked for \(path))\(Suggestions.didYouMean(nameOrPath, in: known))",
+                                     at: nil, notes: known.isEmpty ? [] : ["profiles: " + known.joined(separator: ", ")])
+            return Loaded(runbook: nil, profile: nil, document: nil, diagnostics: [d], sources: [:])
+        }
+        let p = ProfileLoader.load(path: path)
+        return Loaded(runbook: nil, profile: p.profile, document: p.document, diagnostics: p.diagnostics, sources: [path: p.document.text])
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+
+/// One semantic check over a loaded runbook. Each rule lives in its own file,
+/// reports with its own stable `name` (shown as `[name]`), and never throws.
+public protocol Rule: Sendable {
+    var name: String { get }
+    func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic]
+}
+
+/// What rules may consult besides the runbook itself.
+public struct RuleContext: Sendable {
+    public var catalog: ActionCatalog
+    /// Every runbook in the same directory, by name (for `runbook.run` targets and cycles).
+    public var runbooks: [String: Runbook]
+    public var profile: Profile?
+
+    public init(catalog: ActionCatalog, runbooks: [String: Runbook] = [:], profile: Profile? = nil) {
+        self.catalog = catalog
+        self.runbooks = runbooks
+        self.profile = profile
+    }
+}
