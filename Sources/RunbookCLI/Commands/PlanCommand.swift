@@ -1,9 +1,54 @@
 import ArgumentParser
+import Foundation
+import RunbookCore
 
+/// `runbook plan`: the dry run people review before an incident.
 struct PlanCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plan", abstract: "Not implemented yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show exactly what a run would do, without doing any of it.",
+        discussion: """
+        Resolves params and loops, then prints every step: the argv of each process and its \
+        transport (local or docker compose exec), the checks, which steps are destructive, and \
+        the rollback plan. Secret values are never shown. Nothing is executed and no state changes.
+
+        The plan digest covers the runbook (and every runbook it runs), the params and the profile. \
+        Pass it to `runbook run --plan-digest` to refuse a run if anything changed since review.
+
+        Exit codes: 0 planned; 1 invalid runbook, profile or params; 64 usage error.
+        """
+    )
+
+    @OptionGroup var selection: SelectionOptions
+
+    @Option(help: "Output format: text, json or markdown.")
+    var format: PlanFormat = .text
+
+    @Option(help: ArgumentHelp("State directory, shown in paths that depend on it.", valueName: "DIR"))
+    var stateDir: String?
 
     func run() async throws {
-        throw ValidationError("'runbook plan' is not implemented yet")
+        let workspace = selection.workspace
+        let loaded = workspace.load(runbook: selection.runbook, profile: selection.profile)
+        guard let runbook = loaded.runbook, !loaded.diagnostics.hasErrors else {
+            report(loaded.diagnostics, sources: loaded.sources)
+            throw RunbookExitCode.invalid.exitCode
+        }
+        let (params, paramDiagnostics) = ParamBinder.bind(runbook, given: try selection.paramValues())
+        if paramDiagnostics.hasErrors {
+            report(paramDiagnostics, sources: loaded.sources)
+            throw RunbookExitCode.invalid.exitCode
+        }
+        let siblings = workspace.siblings()
+        let planner = Planner(catalog: workspace.catalog, profile: loaded.profile, stateDir: stateDir ?? defaultStateDir(),
+                              runbookNamed: { siblings[$0] })
+        let plan = planner.plan(runbook, params: params)
+        let digest = PlanDigest.compute(runbookDigests: PlanDigest.reachableRunbookDigests(runbook) { siblings[$0] },
+                                        params: params, profileDigest: loaded.profile?.digest)
+        switch format {
+        case .text: print(PlanRenderer.text(plan, digest: digest), terminator: "")
+        case .json: print(PlanRenderer.json(plan, digest: digest), terminator: "")
+        case .markdown: print(PlanRenderer.markdown(plan, digest: digest), terminator: "")
+        }
     }
 }

@@ -170,8 +170,10 @@ public enum RunbookLoader {
             }
         }
         step.when = r.templated("when")
-        if step.action == nil && step.manual.isEmpty && idNode != nil {
-            diags.append(.error("missing-key", "step \"\(id)\" needs \"action\" or \"manual\"", at: step.idLocation, length: id.count))
+        // A step without an action is a gate: it only checks (require/verify) or asks a person (manual).
+        if step.action == nil && step.manual.isEmpty && step.require.isEmpty && step.verify.isEmpty && idNode != nil {
+            diags.append(.error("missing-key", "step \"\(id)\" needs \"action\", \"manual\" or checks (\"require\"/\"verify\")",
+                                at: step.idLocation, length: id.count))
         }
         if step.forEach != nil && step.loopVariable == nil {
             diags.append(.error("missing-key", "step \"\(id)\" has \"for_each\" but no \"as\" to name the loop variable", at: step.forEach?.location))

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import RunbookCore
+
+/// Which runbook, with which params, against which profile: shared by plan, run and docs.
+struct SelectionOptions: ParsableArguments {
+    @Argument(help: "The runbook: a name in the runbooks directory, or a path to a .yaml file.")
+    var runbook: String
+
+    @Option(name: .customLong("param"), help: ArgumentHelp("A param value, as NAME=VALUE (lists comma-separated). Repeatable.", valueName: "NAME=VALUE"))
+    var params: [String] = []
+
+    @Option(help: ArgumentHelp("A profile name (profiles/NAME.yaml) or a file that binds targets to endpoints.", valueName: "NAME|FILE"))
+    var profile: String?
+
+    @Option(help: ArgumentHelp("Directory holding the runbooks (default: $RUNBOOK_DIR or ./runbooks).", valueName: "DIR"))
+    var runbooksDir: String?
+
+    /// `--param` values by name. Errors are usage errors: the operator typed them.
+    func paramValues() throws -> [String: String] {
+        var out: [String: String] = [:]
+        for p in params {
+            guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
+                throw ValidationError("--param \"\(p)\" must be NAME=VALUE")
+            }
+            let name = String(p[..<eq])
+            if out[name] != nil { throw ValidationError("--param \(name) given twice") }
+            out[name] = String(p[p.index(after: eq)...])
+        }
+        return out
+    }
+
+    var workspace: Workspace { Workspace(runbooksDir: runbooksDir) }
+}
+
+/// Output format of plan-like commands.
+enum PlanFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, markdown
+}
+
+/// The default state directory: `$XDG_STATE_HOME/runbook`, else `~/.local/state/runbook`.
+func defaultStateDir() -> String {
+    let env = ProcessInfo.processInfo.environment
+    if let xdg = env["XDG_STATE_HOME"], !xdg.isEmpty { return (xdg as NSString).appendingPathComponent("runbook") }
+    return (NSHomeDirectory() as NSString).appendingPathComponent(".local/state/runbook")
+}
+
+/// Prints diagnostics to stderr, with the caret view on a terminal.
+func report(_ diagnostics: [Diagnostic], sources: [String: String]) {
+    guard !diagnostics.isEmpty else { return }
+    var text = ""
+    for d in diagnostics {
+        text += d.description + "\n"
+        for note in d.notes { text += "  note: \(note)\n" }
+    }
+    FileHandle.standardError.write(Data(text.utf8))
+}
