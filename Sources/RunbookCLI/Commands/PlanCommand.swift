@@ -27,6 +27,9 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("State directory, shown in paths that depend on it.", valueName: "DIR"))
     var stateDir: String?
 
+    @Option(help: ArgumentHelp("Plan as if the run started at this time (for ${run.started_at}); default now.", valueName: "TIMESTAMP"))
+    var at: String?
+
     func run() async throws {
         let workspace = selection.workspace
         let loaded = workspace.load(runbook: selection.runbook, profile: selection.profile)
@@ -42,7 +45,14 @@ struct PlanCommand: AsyncParsableCommand {
         let siblings = workspace.siblings()
         let planner = Planner(catalog: workspace.catalog, profile: loaded.profile, stateDir: stateDir ?? defaultStateDir(),
                               runbookNamed: { siblings[$0] })
-        let plan = planner.plan(runbook, params: params)
+        var startedAt = Date()
+        if let at {
+            guard let parsed = Timestamp.parse(at) else {
+                throw ValidationError("--at \"\(at)\" is not a timestamp like 2024-01-15T03:00:00Z")
+            }
+            startedAt = parsed
+        }
+        let plan = planner.plan(runbook, params: params, startedAt: startedAt)
         let digest = PlanDigest.compute(runbookDigests: PlanDigest.reachableRunbookDigests(runbook) { siblings[$0] },
                                         params: params, profileDigest: loaded.profile?.digest)
         switch format {
