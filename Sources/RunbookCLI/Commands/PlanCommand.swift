@@ -31,19 +31,9 @@ struct PlanCommand: AsyncParsableCommand {
     var at: String?
 
     func run() async throws {
-        let workspace = selection.workspace
-        let loaded = workspace.load(runbook: selection.runbook, profile: selection.profile)
-        guard let runbook = loaded.runbook, !loaded.diagnostics.hasErrors else {
-            report(loaded.diagnostics, sources: loaded.sources)
-            throw RunbookExitCode.invalid.exitCode
-        }
-        let (params, paramDiagnostics) = ParamBinder.bind(runbook, given: try selection.paramValues())
-        if paramDiagnostics.hasErrors {
-            report(paramDiagnostics, sources: loaded.sources)
-            throw RunbookExitCode.invalid.exitCode
-        }
-        let siblings = workspace.siblings()
-        let planner = Planner(catalog: workspace.catalog, profile: loaded.profile, stateDir: stateDir ?? defaultStateDir(),
+        let prepared = try selection.prepare()
+        let siblings = prepared.siblings
+        let planner = Planner(catalog: prepared.workspace.catalog, profile: prepared.profile, stateDir: stateDir ?? defaultStateDir(),
                               runbookNamed: { siblings[$0] })
         var startedAt = Date()
         if let at {
@@ -52,9 +42,9 @@ struct PlanCommand: AsyncParsableCommand {
             }
             startedAt = parsed
         }
-        let plan = planner.plan(runbook, params: params, startedAt: startedAt)
-        let digest = PlanDigest.compute(runbookDigests: PlanDigest.reachableRunbookDigests(runbook) { siblings[$0] },
-                                        params: params, profileDigest: loaded.profile?.digest)
+        let plan = planner.plan(prepared.runbook, params: prepared.params, startedAt: startedAt)
+        let digest = PlanDigest.compute(runbookDigests: PlanDigest.reachableRunbookDigests(prepared.runbook) { siblings[$0] },
+                                        params: prepared.params, profileDigest: prepared.profile?.digest)
         switch format {
         case .text: print(PlanRenderer.text(plan, digest: digest), terminator: "")
         case .json: print(PlanRenderer.json(plan, digest: digest), terminator: "")
