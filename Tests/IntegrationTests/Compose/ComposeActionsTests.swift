@@ -8,35 +8,18 @@ import XCTest
 /// and the test compose project (postgres-shared, s3, app), driven through the engine's
 /// real ProcessRunner, and checked with the docker CLI directly.
 final class ComposeActionsTests: XCTestCase {
-    // One engine and stack for the suite: starting them costs seconds, not the tests' point.
-    private static var engine: DockerEngine?
-    private static var stack: ComposeStack?
-    private static var startError: Error?
-
-    private var stack: ComposeStack { Self.stack! }
+    private static let shared = SharedComposeStack()
+    private var stack: ComposeStack!
     private var scratch = ""
 
     override func setUpWithError() throws {
-        try DockerEngine.skipUnlessInstalled()
-        if let startError = Self.startError { throw startError }
-        if Self.stack == nil {
-            do {
-                let engine = try DockerEngine()
-                Self.engine = engine
-                Self.stack = try ComposeStack(engine: engine)
-            } catch {
-                Self.startError = error
-                throw error
-            }
-        }
-        scratch = Self.engine!.root + "/scratch-" + UUID().uuidString.prefix(8)
+        stack = try Self.shared.acquire()
+        scratch = stack.engine.root + "/scratch-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
     }
 
     override class func tearDown() {
-        engine?.stop()
-        engine = nil
-        stack = nil
+        shared.release()
         super.tearDown()
     }
 
@@ -79,7 +62,7 @@ final class ComposeActionsTests: XCTestCase {
         // The app is UP only while PostgreSQL and S3 both accept connections.
         let health = try Host.run(["curl", "-sS", "-m", "5", stack.appURL + "/actuator/health"])
         XCTAssertTrue(health.contains("\"status\": \"UP\""), health)
-        print("compose.up --wait (3 services, first start with initdb): \(String(format: "%.1f", seconds))s")
+        print("compose.up --wait (3 services, new containers, existing data): \(String(format: "%.1f", seconds))s")
     }
 
     func testUpFailureShowsTheServicesLastLogLines() async throws {
@@ -101,7 +84,7 @@ final class ComposeActionsTests: XCTestCase {
         let action = try XCTUnwrap(Registry.executable("compose.up"))
         let inputs: [String: Value] = ["target": .string("stack"), "wait": .bool(true), "wait_timeout": .string("20s"), "services": services("broken")]
         let decl = TargetDecl(name: "stack", binding: .compose(project), location: SourceLocation(file: "t", line: 1, column: 1))
-        defer { _ = try? Self.engine?.docker(["compose", "--project-directory", scratch, "-f", override, "-p", "aqstream-broken", "down"]) }
+        defer { _ = try? self.stack.engine.docker(["compose", "--project-directory", scratch, "-f", override, "-p", "aqstream-broken", "down"]) }
         let result = try await action.run(ResolvedCall(spec: action.spec, stepID: "up", inputs: inputs, targets: ["target": decl]), in: context())
         XCTAssertFalse(result.succeeded)
         XCTAssertTrue(result.message?.contains("broken-service-says-goodbye") ?? false, result.message ?? "")
@@ -111,7 +94,7 @@ final class ComposeActionsTests: XCTestCase {
         try stack.up()
         let stopped = try await run("compose.stop", ["services": services("app"), "timeout": .string("5s")])
         XCTAssertTrue(stopped.succeeded, stopped.message ?? "")
-        XCTAssertEqual(try stack.states()["app"], "exited ", "app after compose.stop")
+        XCTAssertEqual(try stack.states()["app"], "exited", "app after compose.stop")
         XCTAssertEqual(try stack.states()["postgres-shared"], "running healthy", "stopping app leaves the others alone")
 
         let check = try await run("compose.healthy", ["services": services("app", "postgres-shared"), "timeout": .string("2s"), "interval": .string("500ms")])
@@ -149,7 +132,7 @@ final class ComposeActionsTests: XCTestCase {
         let started = Date()
         let result = try await run("compose.healthy", ["services": services("postgres-sharde"), "timeout": .string("30s")])
         XCTAssertFalse(result.succeeded)
-        XCTAssertTrue(result.message?.contains("no such service: postgres-sharde") ?? false, result.message ?? "")
+        XCTAssertEqual(result.message, "the project defines no service \"postgres-sharde\"; did you mean \"postgres-shared\"? (services: app, postgres-shared, s3)")
         XCTAssertLessThan(Date().timeIntervalSince(started), 10, "waiting cannot make a service appear")
     }
 

@@ -146,20 +146,9 @@ final class ComposeStack: @unchecked Sendable {
         try psql("postgres", "SELECT count(*) FROM pg_database WHERE datname = '\(name)'") == "1"
     }
 
-    /// Every user table of `database` mapped to `rows:md5` of its rows in a total order
-    /// (each row's text, byte order): equal maps mean the same data, row for row.
+    /// Every user table of `database` mapped to `rows:md5` of its ordered rows.
     func tableChecksums(_ database: String) throws -> [String: String] {
-        let tables = try psql(database, """
-            SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%'
-            ORDER BY 1
-            """).split(separator: "\n").map(String.init)
-        var out: [String: String] = [:]
-        for table in tables {
-            out[table] = try psql(database, "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text COLLATE \"C\")), '-') FROM \(table) t")
-        }
-        return out
+        try TableChecksums.of { try self.psql(database, $0) }
     }
 
     /// The demo's sample AqStream data (scripts/demo/sample-data/DATABASE.sql), fed to psql
@@ -216,5 +205,40 @@ final class ComposeStack: @unchecked Sendable {
             try aws(["s3api", "put-object", "--bucket", Self.bucket, "--key", key, "--body", dir + "/" + key])
         }
         try FileManager.default.removeItem(atPath: dir)
+    }
+}
+
+/// One engine and stack shared by the tests of one class (starting them takes seconds and is
+/// not what the tests are about); `release()` from the class's `tearDown` stops everything.
+/// A failed start is remembered, so every test of the class fails with the same reason.
+final class SharedComposeStack: @unchecked Sendable {
+    private var stack: ComposeStack?
+    private var failure: Error?
+
+    func acquire() throws -> ComposeStack {
+        try DockerEngine.skipUnlessInstalled()
+        if let failure { throw failure }
+        if let stack { return stack }
+        let engine: DockerEngine
+        do {
+            engine = try DockerEngine()
+        } catch {
+            failure = error
+            throw error
+        }
+        do {
+            let made = try ComposeStack(engine: engine)
+            stack = made
+            return made
+        } catch {
+            engine.stop()
+            failure = error
+            throw error
+        }
+    }
+
+    func release() {
+        stack?.engine.stop()
+        stack = nil
     }
 }

@@ -221,6 +221,29 @@ enum Host {
         return String(decoding: outData, as: UTF8.self)
     }
 
+    /// Runs argv in `directory` with stdout and stderr interleaved into one text, as a
+    /// terminal shows them; returns the exit status instead of throwing.
+    static func runCombined(_ argv: [String], environment: [String: String], directory: String) throws -> (status: Int32, text: String) {
+        let log = NSTemporaryDirectory() + "runbook-output-\(UUID().uuidString)"
+        guard FileManager.default.createFile(atPath: log, contents: nil), let handle = FileHandle(forWritingAtPath: log) else {
+            throw DockerEngine.HarnessError(description: "cannot create \(log)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = argv
+        process.environment = environment
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try handle.close()
+        let text = String(decoding: FileManager.default.contents(atPath: log) ?? Data(), as: UTF8.self)
+        return (process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus, text)
+    }
+
     private final class DataBox: @unchecked Sendable {
         var data = Data()
         let done = DispatchSemaphore(value: 0)
