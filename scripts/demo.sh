@@ -177,6 +177,7 @@ run_runbook() {
 # ---------------------------------------------------------------------------------------
 phase "2. Backup"
 run_runbook backup --param backup_dir="$SANDBOX/backups"
+run_runbook media-backup --param backup_dir="$SANDBOX/backups/media" --param bucket="$BUCKET"
 backup_finished=$(date +%s.%N)
 
 # ---------------------------------------------------------------------------------------
@@ -189,7 +190,8 @@ say "app health: $(curl -s -m 2 "http://127.0.0.1:$APP_PORT/actuator/health")"
 
 # ---------------------------------------------------------------------------------------
 phase "4. Recovery"
-run_runbook disaster-recovery --param manage_stack=false --param backup_dir="$SANDBOX/backups"
+run_runbook disaster-recovery --param manage_stack=false --param backup_dir="$SANDBOX/backups" \
+  --param media_backup_dir="$SANDBOX/backups/media" --param bucket="$BUCKET"
 
 # ---------------------------------------------------------------------------------------
 phase "5. Is everything back?"

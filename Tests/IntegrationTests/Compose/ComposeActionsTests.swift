@@ -238,4 +238,61 @@ final class ComposeActionsTests: XCTestCase {
         XCTAssertTrue(wrong.stderrTail.contains("password authentication failed"), wrong.stderrTail)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dumpPath + ".partial"))
     }
+
+    // MARK: - postgres actions with `via: compose`
+
+    /// A profile whose `db` runs the PostgreSQL tools inside postgres-shared, as a non-root
+    /// user (the service's `user:`), over its socket.
+    private func composeDatabaseProfile() -> Profile {
+        let here = SourceLocation(file: "test", line: 1, column: 1)
+        return Profile(name: "docker-test", path: "test", targets: [
+            TargetDecl(name: "stack", binding: .compose(stack.target), location: here),
+            TargetDecl(name: "db", binding: .postgres(PostgresTarget(via: .compose, user: "aqstream", compose: "stack", service: "postgres-shared")), location: here),
+        ])
+    }
+
+    private func runPostgres(_ name: String, _ inputs: [String: Value]) async throws -> ActionResult {
+        let action = try XCTUnwrap(Registry.executable(name))
+        let profile = composeDatabaseProfile()
+        var all: [String: Value] = [:]
+        for input in action.spec.inputs { if let d = input.defaultValue { all[input.name] = d } }
+        all.merge(inputs) { _, given in given }
+        all["target"] = .string("db")
+        let call = ResolvedCall(spec: action.spec, stepID: name, inputs: all, targets: ["target": try XCTUnwrap(profile.target("db"))])
+        let context = RunContext(plan: PlanContext(profile: profile, runID: "compose-\(UUID().uuidString.prefix(6))", stateDir: scratch),
+                                 processes: ProcessRunner(), secrets: [:], timeout: 300)
+        return try await action.run(call, in: context)
+    }
+
+    func testDirectoryDumpAndParallelRestoreRunInsideTheServiceAsItsUser() async throws {
+        try stack.up()
+        try stack.psql("postgres", "DROP DATABASE IF EXISTS staging_source")
+        try stack.psql("postgres", "CREATE DATABASE staging_source")
+        try stack.psql("staging_source", "CREATE TABLE t AS SELECT g AS id, repeat(md5(g::text), 4) AS v FROM generate_series(1, 20000) g; CREATE TABLE u AS SELECT g AS id FROM generate_series(1, 100) g")
+        let backups = scratch + "/backups"
+        try FileManager.default.createDirectory(atPath: backups, withIntermediateDirectories: true)
+
+        // Directory format: pg_dump -Fd writes inside the container, `docker compose cp` copies it out.
+        let dumped = try await runPostgres("postgres.dump", ["database": .string("staging_source"), "dir": .string(backups),
+                                                             "format": .string("directory"), "name": .string("staged")])
+        XCTAssertTrue(dumped.succeeded, dumped.message ?? "")
+        let archive = try XCTUnwrap(dumped.outputs["path"]?.stringValue)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: archive + "/toc.dat"), archive)
+
+        // Parallel restore of both formats: the archive is streamed into the container as the
+        // service's user (uid of `user:` in the compose file, not root), restored with -j 2, removed.
+        let custom = try await runPostgres("postgres.dump", ["database": .string("staging_source"), "dir": .string(backups),
+                                                            "format": .string("custom"), "name": .string("staged-custom")])
+        XCTAssertTrue(custom.succeeded, custom.message ?? "")
+        for (target, from) in [("staging_dir_copy", archive), ("staging_custom_copy", try XCTUnwrap(custom.outputs["path"]?.stringValue))] {
+            try stack.psql("postgres", "DROP DATABASE IF EXISTS \(target)")
+            try stack.psql("postgres", "CREATE DATABASE \(target)")
+            let restored = try await runPostgres("postgres.restore", ["database": .string(target), "from": .string(from), "jobs": .int(2)])
+            XCTAssertTrue(restored.succeeded, "\(target): \(restored.message ?? "")")
+            XCTAssertEqual(try stack.tableChecksums(target), try stack.tableChecksums("staging_source"), target)
+        }
+        let left = try stack.compose(["exec", "-T", "postgres-shared", "find", "/tmp", "-maxdepth", "1", "-name", "runbook-*"])
+        XCTAssertEqual(left.trimmingCharacters(in: .whitespacesAndNewlines), "", "staged copies are removed from the container")
+        for db in ["staging_source", "staging_dir_copy", "staging_custom_copy"] { try stack.psql("postgres", "DROP DATABASE \(db)") }
+    }
 }
