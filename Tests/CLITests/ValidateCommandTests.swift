@@ -181,3 +181,40 @@ final class ValidateCommandTests: XCTestCase {
         try assertRejected("laughs.yaml", Data(yaml.utf8), rule: "yaml-too-large")
     }
 }
+
+/// On a terminal the source line and a caret are shown, in colour unless NO_COLOR is set.
+/// `script` (util-linux) gives the binary a real pseudo-terminal as stdout.
+final class ValidateTerminalTests: XCTestCase {
+    func runOnTerminal(_ command: String, noColor: Bool) throws -> String {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try CLI.write("runbook: t\nsummary: s\nsteps:\n  - id: a\n    action: nope.nope\n", to: dir.appendingPathComponent("t.yaml"))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qec", "\(CLI.binary.path) \(command) t.yaml", "/dev/null"]
+        p.currentDirectoryURL = dir
+        var env = ProcessInfo.processInfo.environment
+        if noColor { env["NO_COLOR"] = "1" } else { env.removeValue(forKey: "NO_COLOR") }
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 1)
+        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n")
+    }
+
+    func testCaretOnATerminalWithoutColourUnderNO_COLOR() throws {
+        let out = try runOnTerminal("validate", noColor: true)
+        XCTAssertTrue(out.contains("t.yaml:5:13: error: unknown action \"nope.nope\" [unknown-action]\n    action: nope.nope\n            ^~~~~~~~~\n"), out)
+        XCTAssertFalse(out.contains("\u{1B}["), "NO_COLOR must disable colour")
+    }
+
+    func testColourOnATerminal() throws {
+        let out = try runOnTerminal("validate", noColor: false)
+        XCTAssertTrue(out.contains("\u{1B}[1;31merror:\u{1B}[0m"), out)
+        XCTAssertTrue(out.contains("^~~~~~~~~"), out)
+    }
+}

@@ -150,3 +150,15 @@ final class StepRuleTests: XCTestCase {
         XCTAssertEqual(headlines(d), [#"t.yaml:5:5: error: step "a" sets parallel: but has no for_each; parallel runs loop items concurrently [parallel]"#])
     }
 }
+
+final class ProfileValidationTests: XCTestCase {
+    func testProfileNameMustEqualFileName() throws {
+        let loaded = ProfileLoader.load(document: YAMLDocument.parse(Data("profile: prod\ntargets: {}\n".utf8), path: "profiles/production.yaml"))
+        let profile = try XCTUnwrap(loaded.profile)
+        XCTAssertEqual(headlines(Validator.validate(profile: profile)), [
+            #"profiles/production.yaml:1:10: error: profile is named "prod" but its file is "production.yaml"; the name must equal the file name [name-mismatch]"#,
+        ])
+        let same = ProfileLoader.load(document: YAMLDocument.parse(Data("profile: prod\ntargets: {}\n".utf8), path: "profiles/prod.yml"))
+        XCTAssertEqual(Validator.validate(profile: try XCTUnwrap(same.profile)), [])
+    }
+}

@@ -11,8 +11,10 @@ RUNS=${RUNS:-15}
 WORK=$(mktemp -d /tmp/runbook-bench-validate.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
-swift build -c release --product runbook >&2
-BIN="$(swift build -c release --show-bin-path)/runbook"
+# A scratch path of its own, so a release build never waits on (or evicts) the debug one.
+SCRATCH=${SCRATCH:-.build-release}
+swift build -c release --product runbook --scratch-path "$SCRATCH" >&2
+BIN="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/runbook"
 
 for n in 250 500 1000; do
   python3 benchmarks/validate/generate.py "$BIN" "$WORK/gen-$n/runbooks" "$n" 30 >&2
