@@ -229,8 +229,8 @@ public struct YAMLDocument: Sendable {
              let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
             // libyaml reports where it gave up; the context says what was open and where it began.
-            let ctx = context.map { " (\($0.text) started at line \($0.mark.line), column \($0.mark.column))" } ?? ""
-            return ("\(problem)\(ctx)".trimmingCharacters(in: .whitespaces), location(mark, file))
+            let ctx = context.map { "\($0.text) (at line \($0.mark.line), column \($0.mark.column)) " } ?? ""
+            return ("\(ctx)\(problem)".trimmingCharacters(in: .whitespaces), location(mark, file))
         case let .duplicatedKeysInMapping(duplicates, context):
             let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
             return ("duplicate key \(keys) in mapping", location(context.mark, file))

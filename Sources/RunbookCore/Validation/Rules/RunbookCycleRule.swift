@@ -7,13 +7,15 @@ public struct RunbookCycleRule: Rule {
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
-        guard !runbook.name.isEmpty else { return [] }
-        var graph = context.runbookCalls
-        graph[runbook.name] = runbook.runbookRunCalls.map(\.target)
+        let calls = runbook.runbookRunCalls
+        guard !runbook.name.isEmpty, !calls.isEmpty else { return [] }
+        // This runbook's own calls win over the directory's copy (it may be a newer file).
+        let own = calls.map(\.target)
+        let edges: (String) -> [String] = { $0 == runbook.name ? own : context.runbookCalls[$0] ?? [] }
         var out: [Diagnostic] = []
         var reported: Set<String> = []
-        for call in runbook.runbookRunCalls where !reported.contains(call.target) {
-            guard let path = Self.path(from: call.target, to: runbook.name, in: graph) else { continue }
+        for call in calls where !reported.contains(call.target) {
+            guard let path = Self.path(from: call.target, to: runbook.name, edges: edges) else { continue }
             reported.insert(call.target)
             let cycle = ([runbook.name] + path).joined(separator: " -> ")
             out.append(.error(name, "runbook.run cycle: \(cycle)", at: Notes.valueLocation(call.node), length: Notes.length(call.node),
@@ -23,7 +25,7 @@ public struct RunbookCycleRule: Rule {
     }
 
     /// Shortest chain of names from `start` to `goal` (both included), breadth first.
-    static func path(from start: String, to goal: String, in graph: [String: [String]]) -> [String]? {
+    static func path(from start: String, to goal: String, edges: (String) -> [String]) -> [String]? {
         if start == goal { return [start] }
         var previous: [String: String] = [start: start]
         var queue = [start]
@@ -31,7 +33,7 @@ public struct RunbookCycleRule: Rule {
         while head < queue.count {
             let node = queue[head]
             head += 1
-            for next in graph[node] ?? [] where previous[next] == nil {
+            for next in edges(node) where previous[next] == nil {
                 previous[next] = node
                 if next == goal {
                     var chain = [goal]
