@@ -51,7 +51,7 @@ struct MappingReader {
             diagnostics.append(.error("type", "\"\(key)\" must be a string, got \(v.kindName)", at: v.location))
             return nil
         }
-        return Templated(s, at: v.location)
+        return Templated(s, at: v.location, valueColumn: v.valueColumn)
     }
 
     mutating func int(_ key: String, min: Int? = nil) -> Int? {

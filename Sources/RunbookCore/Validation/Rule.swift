@@ -11,12 +11,22 @@ public protocol Rule: Sendable {
 public struct RuleContext: Sendable {
     public var catalog: ActionCatalog
     /// Every runbook in the same directory, by name (for `runbook.run` targets and cycles).
-    public var runbooks: [String: Runbook]
+    public var runbooks: [String: Runbook] {
+        didSet { runbookCalls = Self.callGraph(runbooks) }
+    }
     public var profile: Profile?
+    /// For each runbook, the runbooks its `runbook.run` steps name (literal names only).
+    /// Computed once here so cycle checks over a large directory stay linear.
+    public private(set) var runbookCalls: [String: [String]]
 
     public init(catalog: ActionCatalog, runbooks: [String: Runbook] = [:], profile: Profile? = nil) {
         self.catalog = catalog
         self.runbooks = runbooks
         self.profile = profile
+        self.runbookCalls = Self.callGraph(runbooks)
+    }
+
+    static func callGraph(_ runbooks: [String: Runbook]) -> [String: [String]] {
+        runbooks.mapValues { rb in rb.runbookRunCalls.map(\.target) }
     }
 }
