@@ -18,6 +18,8 @@ public struct RuleContext: Sendable {
     /// For each runbook, the runbooks its `runbook.run` steps name (literal names only).
     /// Computed once here so cycle checks over a large directory stay linear.
     public private(set) var runbookCalls: [String: [String]]
+    /// Set by `Validator.validate` for the runbook being validated.
+    var cachedFacts: RunbookFacts?
 
     public init(catalog: ActionCatalog, runbooks: [String: Runbook] = [:], profile: Profile? = nil) {
         self.catalog = catalog

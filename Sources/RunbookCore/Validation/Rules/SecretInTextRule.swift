@@ -9,7 +9,7 @@ public struct SecretInTextRule: Rule {
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        for site in runbook.templateSites {
+        for site in context.facts(for: runbook).templateSites {
             guard case .success(let template) = site.parsed else { continue }
             for r in site.references {
                 guard case .secret(let secret) = r.reference else { continue }

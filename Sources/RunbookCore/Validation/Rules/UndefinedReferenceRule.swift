@@ -8,9 +8,9 @@ public struct UndefinedReferenceRule: Rule {
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
-        let refs = runbook.stepRefs
+        let refs = context.facts(for: runbook).stepRefs
         var out: [Diagnostic] = []
-        for site in runbook.templateSites {
+        for site in context.facts(for: runbook).templateSites {
             for r in site.references {
                 if let (message, notes) = problem(r.reference, at: site, runbook: runbook, steps: refs, catalog: context.catalog) {
                     out.append(.error(name, message, at: r.location, length: r.length, notes: notes))

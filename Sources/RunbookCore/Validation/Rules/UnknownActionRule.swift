@@ -7,7 +7,7 @@ public struct UnknownActionRule: Rule {
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
-        runbook.callSites.compactMap { site in
+        context.facts(for: runbook).callSites.compactMap { site in
             let call = site.call
             let wanted = site.role.expectedRole
             let valid = context.catalog.names(role: wanted).sorted()

@@ -8,7 +8,7 @@ struct TargetUse {
     let action: String
 }
 
-extension Runbook {
+extension RunbookFacts {
     /// Target names written literally in target-typed inputs (names from `${...}`
     /// are only known at run time, where the binder checks them).
     func targetUses(_ catalog: ActionCatalog) -> [TargetUse] {
