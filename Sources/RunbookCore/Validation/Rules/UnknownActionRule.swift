@@ -10,10 +10,10 @@ public struct UnknownActionRule: Rule {
         context.facts(for: runbook).callSites.compactMap { site in
             let call = site.call
             let wanted = site.role.expectedRole
+            if let spec = context.spec(call.name), spec.role == wanted { return nil }
             let valid = context.catalog.names(role: wanted).sorted()
             let kind = wanted == .check ? "check" : "action"
-            if let definition = context.catalog.definition(call.name) {
-                guard definition.spec.role != wanted else { return nil }
+            if context.spec(call.name) != nil {
                 let hint = wanted == .check
                     ? "\(Notes.quote(call.name)) is an action, not a check; checks go under require: and verify:, actions under action: and rollback:"
                     : "\(Notes.quote(call.name)) is a check, not an action; use it under require: or verify:"

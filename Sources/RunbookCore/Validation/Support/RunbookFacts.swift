@@ -28,9 +28,9 @@ final class RunbookFacts: Sendable {
     func describes(_ runbook: Runbook) -> Bool { identity == Identity(runbook) }
 
     /// Calls whose action is known and used in its own role, with its spec.
-    func knownCalls(_ catalog: ActionCatalog) -> [(site: CallSite, spec: ActionSpec)] {
+    func knownCalls(_ context: RuleContext) -> [(site: CallSite, spec: ActionSpec)] {
         callSites.compactMap { site in
-            guard let spec = catalog.definition(site.call.name)?.spec, spec.role == site.role.expectedRole else { return nil }
+            guard let spec = context.spec(site.call.name), spec.role == site.role.expectedRole else { return nil }
             return (site, spec)
         }
     }
