@@ -66,3 +66,54 @@ final class SchemaTests: XCTestCase {
         XCTAssertEqual(RunbookSchema.generate(catalog: FakeCatalog.catalog).pretty, RunbookSchema.generate(catalog: FakeCatalog.catalog).pretty)
     }
 }
+
+/// The generated schema, read by an independent validator (check-jsonschema), must agree
+/// with `runbook validate` on the fixtures: the ok ones pass, structural errors are rejected.
+final class SchemaAgreementTests: XCTestCase {
+    func tool(file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            if FileManager.default.isExecutableFile(atPath: "\(dir)/check-jsonschema") { return "\(dir)/check-jsonschema" }
+        }
+        XCTFail("check-jsonschema is not installed; run scripts/setup.sh (it runs `pip install check-jsonschema`)", file: file, line: line)
+        throw CocoaError(.fileNoSuchFile)
+    }
+
+    func validate(_ files: [String], schema: JSONValue) throws -> (Int32, String) {
+        let schemaFile = FileManager.default.temporaryDirectory.appendingPathComponent("schema-\(UUID().uuidString).json")
+        try Data((schema.pretty + "\n").utf8).write(to: schemaFile)
+        defer { try? FileManager.default.removeItem(at: schemaFile) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try tool())
+        p.arguments = ["--schemafile", schemaFile.path] + files
+        p.currentDirectoryURL = packageRoot
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// The files check-jsonschema rejected, from its JSON report (one run for many files).
+    func rejected(_ files: [String], schema: JSONValue) throws -> Set<String> {
+        let (_, output) = try validate(["-o", "json"] + files, schema: schema)
+        guard let report = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else {
+            XCTFail("check-jsonschema printed no JSON report: \(output)")
+            return []
+        }
+        let errors = (report["errors"] as? [[String: Any]] ?? []) + (report["parse_errors"] as? [[String: Any]] ?? [])
+        return Set(errors.compactMap { $0["filename"] as? String })
+    }
+
+    func testOKFixturesPassAndStructuralErrorsFail() throws {
+        let runbookSchema = RunbookSchema.generate(catalog: FakeCatalog.catalog)
+        let ok = ["Tests/Fixtures/ok/backup-all.yaml", "Tests/Fixtures/ok/restore-one.yaml"]
+        let structural = ["unknown-action", "unknown-input", "missing-input", "input-type", "unknown-key", "invalid-step-id",
+                          "enum", "range", "param-type", "type", "missing-key", "secret-source"].map { "Tests/Fixtures/err/\($0).yaml" }
+        XCTAssertEqual(try rejected(ok + structural, schema: runbookSchema), Set(structural),
+                       "check-jsonschema and runbook validate disagree on these fixtures")
+        let profiles = ["target-kind", "literal-secret"].map { "Tests/Fixtures/err/\($0).yaml" }
+        XCTAssertEqual(try rejected(["Tests/Fixtures/ok/local.yaml"] + profiles, schema: ProfileSchema.generate()), Set(profiles))
+    }
+}

@@ -62,6 +62,8 @@ def scalar(v):
         return "true" if v else "false"
     if isinstance(v, int):
         return str(v)
+    if re.fullmatch(r"[A-Za-z_/][A-Za-z0-9_/.-]*", v) and v.lower() not in ("true", "false", "yes", "no", "on", "off", "null"):
+        return v  # plain, as people write names and paths
     return json.dumps(v)  # a double-quoted YAML scalar
 
 

@@ -178,7 +178,10 @@ public struct YAMLDocument: Sendable {
         let box = Box()
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
-            box.result = Result { try Yams.compose(yaml: text) }
+            // The basic resolver tags every scalar as a string without running regexes:
+            // we keep raw text anyway, and the default resolver's per-key regexes (run by
+            // Yams' duplicate-key check) dominated the cost of loading a runbook.
+            box.result = Result { try Yams.compose(yaml: text, Resolver.basic) }
             done.signal()
         }
         thread.stackSize = 256 << 20

@@ -25,7 +25,9 @@ public enum Validator {
     ]
 
     public static func validate(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
-        rules.flatMap { $0.check(runbook, in: context) }
+        var context = context
+        context.cachedFacts = RunbookFacts(runbook)
+        return rules.flatMap { $0.check(runbook, in: context) }
     }
 
     /// Checks a loaded profile beyond its structure: its name must equal its file name,

@@ -9,7 +9,7 @@ public struct DuplicateStepIDRule: Rule {
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
         var first: [String: SourceLocation] = [:]
         var out: [Diagnostic] = []
-        for ref in runbook.stepRefs where !ref.step.id.isEmpty {
+        for ref in context.facts(for: runbook).stepRefs where !ref.step.id.isEmpty {
             let step = ref.step
             if let earlier = first[step.id] {
                 out.append(.error(name, "duplicate step id \(Notes.quote(step.id))", at: step.idLocation, length: step.id.count,

@@ -7,7 +7,7 @@ public struct ExpressionRule: Rule {
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        for site in runbook.templateSites {
+        for site in context.facts(for: runbook).templateSites {
             if case .failure(let e) = site.parsed {
                 let (loc, len) = site.span(offset: e.offset, length: max(2, site.text.count - e.offset))
                 out.append(.error(name, e.message, at: loc, length: len,

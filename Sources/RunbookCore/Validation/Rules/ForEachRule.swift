@@ -10,7 +10,7 @@ public struct ForEachRule: Rule {
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        for ref in runbook.stepRefs {
+        for ref in context.facts(for: runbook).stepRefs {
             let step = ref.step
             if let node = step.forEach, let problem = Self.problem(node, runbook) {
                 out.append(.error(name, "for_each must be a list or a single reference to a list param or step output; \(problem)",

@@ -16,7 +16,7 @@ public struct InvalidStepIDRule: Rule {
     }
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
-        runbook.stepRefs.compactMap { ref in
+        context.facts(for: runbook).stepRefs.compactMap { ref in
             let id = ref.step.id
             guard !id.isEmpty, !Self.isValid(id) else { return nil }
             let suggestion = Self.suggest(id)

@@ -6,7 +6,7 @@ public struct ParallelRule: Rule {
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
-        runbook.stepRefs.compactMap { ref in
+        context.facts(for: runbook).stepRefs.compactMap { ref in
             let step = ref.step
             guard step.forEach == nil, let at = step.keyLocations["parallel"] else { return nil }
             return .error(name, "step \(Notes.quote(step.id)) sets parallel: but has no for_each; parallel runs loop items concurrently",

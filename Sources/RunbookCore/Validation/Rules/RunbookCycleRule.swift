@@ -7,7 +7,7 @@ public struct RunbookCycleRule: Rule {
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
-        let calls = runbook.runbookRunCalls
+        let calls = context.facts(for: runbook).runbookRunCalls
         guard !runbook.name.isEmpty, !calls.isEmpty else { return [] }
         // This runbook's own calls win over the directory's copy (it may be a newer file).
         let own = calls.map(\.target)

@@ -8,7 +8,7 @@ public struct RunbookParamsRule: Rule {
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        for call in runbook.runbookRunCalls {
+        for call in context.facts(for: runbook).runbookRunCalls {
             guard let callee = call.target == runbook.name ? runbook : context.runbooks[call.target] else { continue }
             let declared = callee.params.map(\.name)
             let given = call.site.call.input(RunbookRunInputs.params)

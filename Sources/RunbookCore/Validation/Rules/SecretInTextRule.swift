@@ -9,7 +9,7 @@ public struct SecretInTextRule: Rule {
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        for site in runbook.templateSites {
+        for site in context.facts(for: runbook).templateSites {
             guard case .success(let template) = site.parsed else { continue }
             for r in site.references {
                 guard case .secret(let secret) = r.reference else { continue }
@@ -25,7 +25,7 @@ public struct SecretInTextRule: Rule {
                     continue
                 }
                 // Unknown actions and inputs are reported elsewhere; we cannot tell where their values go.
-                guard let spec = context.catalog.definition(call.call.name)?.spec, let inputSpec = spec.input(input) else { continue }
+                guard let spec = context.spec(call.call.name), let inputSpec = spec.input(input) else { continue }
                 if case .map = inputSpec.type, nesting == .mapValue { continue }
                 let envInputs = spec.inputs.filter { if case .map = $0.type { return true }; return false }.map(\.name)
                 out.append(.error(name, "secret \(Notes.quote(secret)) passed to input \(Notes.quote(input)) of \(spec.name) would land in a command line",

@@ -8,11 +8,11 @@ public struct UndefinedReferenceRule: Rule {
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
-        let refs = runbook.stepRefs
+        let refs = context.facts(for: runbook).stepRefs
         var out: [Diagnostic] = []
-        for site in runbook.templateSites {
+        for site in context.facts(for: runbook).templateSites {
             for r in site.references {
-                if let (message, notes) = problem(r.reference, at: site, runbook: runbook, steps: refs, catalog: context.catalog) {
+                if let (message, notes) = problem(r.reference, at: site, runbook: runbook, steps: refs, context: context) {
                     out.append(.error(name, message, at: r.location, length: r.length, notes: notes))
                 }
             }
@@ -21,7 +21,7 @@ public struct UndefinedReferenceRule: Rule {
     }
 
     private func problem(_ ref: Reference, at site: TemplateSite, runbook: Runbook, steps: [StepRef],
-                         catalog: ActionCatalog) -> (String, [String])? {
+                         context: RuleContext) -> (String, [String])? {
         switch ref {
         case .param(let n):
             guard runbook.param(n) == nil else { return nil }
@@ -38,14 +38,14 @@ public struct UndefinedReferenceRule: Rule {
             return ("unknown run field \(Notes.quote(f))\(Suggestions.didYouMean(f, in: Reference.runFields))",
                     Notes.list("run fields", Reference.runFields))
         case .stepOutput(let id, let output):
-            return stepOutputProblem(id, output, at: site, steps: steps, catalog: catalog)
+            return stepOutputProblem(id, output, at: site, steps: steps, context: context)
         case .loop(let n):
             return loopProblem(n, at: site, runbook: runbook, steps: steps)
         }
     }
 
     private func stepOutputProblem(_ id: String, _ output: String, at site: TemplateSite, steps: [StepRef],
-                                   catalog: ActionCatalog) -> (String, [String])? {
+                                   context: RuleContext) -> (String, [String])? {
         let ids = steps.map(\.step.id).filter { !$0.isEmpty }
         guard let target = steps.first(where: { $0.step.id == id }) else {
             return ("no step \(Notes.quote(id))\(Suggestions.didYouMean(id, in: ids))", Notes.list("steps", ids))
@@ -69,7 +69,7 @@ public struct UndefinedReferenceRule: Rule {
             return ("step \(Notes.quote(id)) has no action, so it has no output \(Notes.quote(output))", [])
         }
         // Unknown actions are reported by unknown-action; their outputs cannot be known.
-        guard let spec = catalog.definition(action.name)?.spec else { return nil }
+        guard let spec = context.spec(action.name) else { return nil }
         let names = spec.outputs.map(\.name)
         guard !names.contains(output) else { return nil }
         return ("step \(Notes.quote(id)) (\(spec.name)) has no output \(Notes.quote(output))\(Suggestions.didYouMean(output, in: names))",

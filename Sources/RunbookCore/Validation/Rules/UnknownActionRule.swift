@@ -7,13 +7,13 @@ public struct UnknownActionRule: Rule {
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
-        runbook.callSites.compactMap { site in
+        context.facts(for: runbook).callSites.compactMap { site in
             let call = site.call
             let wanted = site.role.expectedRole
+            if let spec = context.spec(call.name), spec.role == wanted { return nil }
             let valid = context.catalog.names(role: wanted).sorted()
             let kind = wanted == .check ? "check" : "action"
-            if let definition = context.catalog.definition(call.name) {
-                guard definition.spec.role != wanted else { return nil }
+            if context.spec(call.name) != nil {
                 let hint = wanted == .check
                     ? "\(Notes.quote(call.name)) is an action, not a check; checks go under require: and verify:, actions under action: and rollback:"
                     : "\(Notes.quote(call.name)) is a check, not an action; use it under require: or verify:"

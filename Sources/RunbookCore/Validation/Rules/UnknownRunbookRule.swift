@@ -6,7 +6,7 @@ public struct UnknownRunbookRule: Rule {
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
-        let calls = runbook.runbookRunCalls.filter { context.runbooks[$0.target] == nil && $0.target != runbook.name }
+        let calls = context.facts(for: runbook).runbookRunCalls.filter { context.runbooks[$0.target] == nil && $0.target != runbook.name }
         guard !calls.isEmpty else { return [] }
         let known = Set(context.runbooks.keys).union([runbook.name]).filter { !$0.isEmpty }.sorted()
         return calls.map { call in

@@ -10,7 +10,7 @@ public struct WhenRule: Rule {
     static let forms = ["${params.NAME}", "${params.NAME} == VALUE", "${params.NAME} != VALUE"]
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
-        runbook.stepRefs.compactMap { ref in
+        context.facts(for: runbook).stepRefs.compactMap { ref in
             guard let when = ref.step.when else { return nil }
             guard let problem = Self.problem(when.text) else { return nil }
             let node = when.node

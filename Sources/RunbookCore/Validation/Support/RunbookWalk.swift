@@ -113,16 +113,7 @@ extension Runbook {
         return out
     }
 
-    /// Calls whose action is known and used in its own role, with its spec. Calls to
-    /// unknown or misplaced actions are reported by unknown-action and skipped elsewhere.
-    func knownCalls(_ catalog: ActionCatalog) -> [(site: CallSite, spec: ActionSpec)] {
-        callSites.compactMap { site in
-            guard let spec = catalog.definition(site.call.name)?.spec, spec.role == site.role.expectedRole else { return nil }
-            return (site, spec)
-        }
-    }
-
-    /// Every scalar containing `${`, parsed once.
+    /// Every scalar containing `${`, parsed.
     var templateSites: [TemplateSite] {
         var out: [TemplateSite] = []
         func add(_ node: YNode, _ owner: StepRef, _ place: TemplateSite.Place) {

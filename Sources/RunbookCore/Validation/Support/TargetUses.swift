@@ -8,13 +8,13 @@ struct TargetUse {
     let action: String
 }
 
-extension Runbook {
+extension RunbookFacts {
     /// Target names written literally in target-typed inputs (names from `${...}`
     /// are only known at run time, where the binder checks them).
-    func targetUses(_ catalog: ActionCatalog) -> [TargetUse] {
+    func targetUses(_ context: RuleContext) -> [TargetUse] {
         var out: [TargetUse] = []
         for site in callSites {
-            guard let spec = catalog.definition(site.call.name)?.spec else { continue }
+            guard let spec = context.spec(site.call.name) else { continue }
             for pair in site.call.inputs {
                 guard let input = spec.input(pair.key) else { continue }
                 let kind: TargetKind
