@@ -92,7 +92,8 @@ public enum RunbookSchema {
             properties[key] = S.described(schema, KeyHelp.step[key])
         }
         guard case .object(var m) = S.object(properties, required: ["id"]) else { return [:] }
-        m["anyOf"] = [["required": ["action"]], ["required": ["manual"]]]
+        // A step acts, asks a person, or is a gate that only checks.
+        m["anyOf"] = [["required": ["action"]], ["required": ["manual"]], ["required": ["require"]], ["required": ["verify"]]]
         let conditions = withConditions(actions)
         if !conditions.isEmpty { m["allOf"] = .array(conditions) }
         return .object(m)
