@@ -100,7 +100,7 @@ struct S3TestData {
     /// Small files with reproducible pseudo-random content under a few folders, plus names
     /// that stress SigV4 path encoding (spaces, +, &, =, ;, %, ~, *, Cyrillic) and an empty file.
     static func writeSmallFiles(count: Int, into root: String, seed: UInt64 = 42) throws {
-        var rng = SplitMix64(seed: seed)
+        var rng = S3TestRandom(seed: seed)
         let special = [
             "odd names/report final (v2).pdf", "odd/a+b&c=d.txt", "odd/semi;colon,comma.txt",
             "odd/percent%20literal.txt", "odd/tilde~star*.txt", "unicode/фото-001.jpg", "odd/empty.txt",
@@ -170,7 +170,7 @@ struct S3TestData {
 }
 
 /// A small, fast, seedable generator, so test data is the same on every run.
-struct SplitMix64 {
+struct S3TestRandom {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -183,28 +183,31 @@ struct SplitMix64 {
 }
 
 extension ActionResult {
-    func int(_ name: String) -> Int? { outputs[name]?.intValue }
+    func outputInt(_ name: String) -> Int? { outputs[name]?.intValue }
 }
 
-/// Stops a scenario at a failed step: later steps would only repeat the failure.
-func requireSuccess(_ result: ActionResult, file: StaticString = #filePath, line: UInt = #line) throws {
-    guard result.succeeded else {
-        XCTFail("the action failed: \(result.message ?? "(no message)")", file: file, line: line)
-        throw S3Server.HarnessError(description: "the action failed: \(result.message ?? "")")
+/// Assertions that keep failures short and stop a scenario at a failed step.
+enum S3Assert {
+    /// Stops a scenario at a failed step: later steps would only repeat the failure.
+    static func succeeded(_ result: ActionResult, file: StaticString = #filePath, line: UInt = #line) throws {
+        guard result.succeeded else {
+            XCTFail("the action failed: \(result.message ?? "(no message)")", file: file, line: line)
+            throw S3Server.HarnessError(description: "the action failed: \(result.message ?? "")")
+        }
     }
-}
 
-/// Compares two key -> value maps and reports the differences briefly, rather than
-/// printing both maps of a thousand entries.
-func assertSameEntries<V: Equatable>(_ actual: [String: V], _ expected: [String: V], _ what: String,
-                                     file: StaticString = #filePath, line: UInt = #line) {
-    let missing = expected.keys.filter { actual[$0] == nil }.sorted()
-    let extra = actual.keys.filter { expected[$0] == nil }.sorted()
-    let different = expected.keys.filter { actual[$0] != nil && actual[$0] != expected[$0] }.sorted()
-    guard missing.isEmpty, extra.isEmpty, different.isEmpty else {
-        func some(_ keys: [String]) -> String { keys.prefix(5).joined(separator: ", ") + (keys.count > 5 ? ", ..." : "") }
-        XCTFail("\(what): \(missing.count) missing [\(some(missing))], \(extra.count) extra [\(some(extra))], "
-                + "\(different.count) different [\(some(different))]", file: file, line: line)
-        return
+    /// Compares two key -> value maps and reports the differences briefly, rather than
+    /// printing both maps of a thousand entries.
+    static func sameEntries<V: Equatable>(_ actual: [String: V], _ expected: [String: V], _ what: String,
+                                          file: StaticString = #filePath, line: UInt = #line) {
+        let missing = expected.keys.filter { actual[$0] == nil }.sorted()
+        let extra = actual.keys.filter { expected[$0] == nil }.sorted()
+        let different = expected.keys.filter { actual[$0] != nil && actual[$0] != expected[$0] }.sorted()
+        guard missing.isEmpty, extra.isEmpty, different.isEmpty else {
+            func some(_ keys: [String]) -> String { keys.prefix(5).joined(separator: ", ") + (keys.count > 5 ? ", ..." : "") }
+            XCTFail("\(what): \(missing.count) missing [\(some(missing))], \(extra.count) extra [\(some(extra))], "
+                    + "\(different.count) different [\(some(different))]", file: file, line: line)
+            return
+        }
     }
 }

@@ -148,11 +148,11 @@ public final class S3Client: Sendable {
             code = root.value("Code")
             message = root.value("Message").map(redacted)
         }
-        return classify(status: status, code: code, message: message, request: request)
+        return S3Client.classify(endpoint: endpoint.description, status: status, code: code, message: message, request: request)
     }
 
-    func classify(status: Int, code: String?, message: String?, request: S3Request) -> S3Error {
-        let where_ = endpoint.description
+    /// Names the failure: credentials, a missing bucket or key, a refusal, or the server's own code.
+    static func classify(endpoint where_: String, status: Int, code: String?, message: String?, request: S3Request) -> S3Error {
         if let code, S3Error.credentialCodes.contains(code) {
             return .credentialsRejected(endpoint: where_, code: code)
         }
