@@ -74,3 +74,17 @@ final class RendererTests: XCTestCase {
         """)
     }
 }
+
+final class RendererLongLineTests: XCTestCase {
+    func testLongLinesAreCutToAWindowAroundTheColumn() {
+        let line = String(repeating: "a", count: 1000) + "BAD" + String(repeating: "b", count: 1000)
+        let d = Diagnostic.error("x", "m", at: SourceLocation(file: "t", line: 1, column: 1001), length: 3)
+        let out = DiagnosticRenderer.text([d], sources: ["t": line], caret: true, color: false).split(separator: "\n").map(String.init)
+        XCTAssertEqual(out.count, 3)
+        XCTAssertTrue(out[1].hasPrefix("...") && out[1].hasSuffix("..."))
+        XCTAssertLessThanOrEqual(out[1].count, 166)
+        let caret = out[2].firstIndex(of: "^").map { out[2].distance(from: out[2].startIndex, to: $0) } ?? -1
+        XCTAssertEqual(Array(out[1])[caret..<caret + 3].map(String.init).joined(), "BAD", "the caret stays under the token")
+        XCTAssertTrue(out[2].hasSuffix("^~~"))
+    }
+}

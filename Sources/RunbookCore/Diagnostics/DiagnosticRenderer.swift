@@ -8,6 +8,7 @@ public enum DiagnosticRenderer {
     /// `sources` maps a file path to its text; diagnostics of other files get no caret.
     public static func text(_ diags: [Diagnostic], sources: [String: String], caret: Bool, color: Bool) -> String {
         var lineCache: [String: [Substring]] = [:]
+        var scalarCache: [SourceLocation: [Unicode.Scalar]] = [:]
         var out = ""
         let style = Style(enabled: color)
         for d in diags {
@@ -16,8 +17,14 @@ public enum DiagnosticRenderer {
             if caret, let loc = d.location, let text = sources[loc.file] {
                 if lineCache[loc.file] == nil { lineCache[loc.file] = text.split(separator: "\n", omittingEmptySubsequences: false) }
                 if let lines = lineCache[loc.file], loc.line >= 1, loc.line <= lines.count {
-                    let line = String(lines[loc.line - 1]).trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
-                    out += line + "\n" + style.green(underline(line, column: loc.column, length: d.length)) + "\n"
+                    let key = SourceLocation(file: loc.file, line: loc.line, column: 0)
+                    if scalarCache[key] == nil {
+                        var scalars = Array(lines[loc.line - 1].unicodeScalars)
+                        if scalars.last == "\r" { scalars.removeLast() }
+                        scalarCache[key] = scalars
+                    }
+                    let (line, mark) = excerpt(scalarCache[key] ?? [], column: loc.column, length: d.length)
+                    out += line + "\n" + style.green(mark) + "\n"
                 }
             }
             for note in d.notes {
@@ -27,15 +34,24 @@ public enum DiagnosticRenderer {
         return out
     }
 
-    /// Spaces (tabs kept, so the caret lines up) up to the column, then `^~~~`.
-    static func underline(_ line: String, column: Int, length: Int) -> String {
-        let scalars = Array(line.unicodeScalars)
+    /// The source line and its `^~~~` underline. Tabs are kept in the padding so the caret
+    /// lines up; lines longer than `width` are cut to a window around the column (a minified
+    /// or hostile file can have a megabyte on one line).
+    static func excerpt(_ scalars: [Unicode.Scalar], column: Int, length: Int, width: Int = 160) -> (String, String) {
         let start = max(0, min(column - 1, scalars.count))
-        var pad = ""
-        for s in scalars[0..<start] { pad += s == "\t" ? "\t" : " " }
-        let available = max(1, scalars.count - start)
-        let width = max(1, min(length, available))
-        return pad + "^" + String(repeating: "~", count: width - 1)
+        var from = 0, to = scalars.count
+        if scalars.count > width {
+            from = max(0, start - width / 2)
+            to = min(scalars.count, from + width)
+        }
+        var line = from > 0 ? "..." : ""
+        var pad = from > 0 ? "   " : ""
+        for s in scalars[from..<to] { line.unicodeScalars.append(s) }
+        if to < scalars.count { line += "..." }
+        for s in scalars[from..<start] { pad += s == "\t" ? "\t" : " " }
+        let available = max(1, to - start)
+        let span = max(1, min(length, available))
+        return (line, pad + "^" + String(repeating: "~", count: span - 1))
     }
 
     /// A JSON object: `{"diagnostics": [...], "errors": N, "warnings": N, "valid": bool}`.

@@ -76,21 +76,49 @@ struct TemplateSite: Sendable {
     /// Where the character `offset` of the text is, and how many columns `length`
     /// characters span; the node itself when the text is not verbatim on one line.
     func span(offset: Int, length: Int) -> (SourceLocation, Int) {
+        span(offset: offset, length: length, columns: ColumnMap(text))
+    }
+
+    private func span(offset: Int, length: Int, columns: ColumnMap) -> (SourceLocation, Int) {
         guard node.valueColumn != nil else { return (node.location, 1) }
-        let before = text.prefix(offset)
-        let scalarOffset = before.unicodeScalars.count
-        let covered = text.dropFirst(offset).prefix(length).unicodeScalars.count
-        return (node.location(atValueOffset: scalarOffset), covered)
+        let start = columns.scalarOffset(offset)
+        return (node.location(atValueOffset: start), columns.scalarOffset(offset + length) - start)
     }
 
     /// Every reference with its position, for rules that report per reference.
     var references: [(reference: Reference, format: String?, location: SourceLocation, length: Int)] {
         guard case .success(let template) = parsed else { return [] }
+        let columns = ColumnMap(text)
         return template.parts.compactMap { part in
             guard case .reference(let ref, let format, let offset, let length) = part else { return nil }
-            let (loc, len) = span(offset: offset, length: length)
+            let (loc, len) = span(offset: offset, length: length, columns: columns)
             return (ref, format, loc, len)
         }
+    }
+}
+
+/// Character offsets (what `Template` reports) to unicode-scalar offsets (what libyaml's
+/// columns count), computed in one pass so a string with thousands of references stays linear.
+struct ColumnMap {
+    private let prefix: [Int]?
+
+    init(_ text: String) {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            prefix = nil
+        } else {
+            var sums = [0]
+            var n = 0
+            for c in text {
+                n += c.unicodeScalars.count
+                sums.append(n)
+            }
+            prefix = sums
+        }
+    }
+
+    func scalarOffset(_ characterOffset: Int) -> Int {
+        guard let prefix else { return characterOffset }
+        return prefix[max(0, min(characterOffset, prefix.count - 1))]
     }
 }
 
