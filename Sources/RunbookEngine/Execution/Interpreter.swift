@@ -118,7 +118,7 @@ public final class Interpreter: @unchecked Sendable {
                            actions: actions, processes: makeProcesses(tracker), prompter: prompter, locks: locks,
                            secretFiles: secretFiles, previous: previous)
 
-        recorder.journal { $0 = journal }
+        recorder.journal(durability: .full) { $0 = journal }
         recorder.audit(previous == nil ? "run.start" : "run.resume", argv: request.options.argv,
                        message: previous == nil ? nil : "session \(journal.sessions)",
                        data: startData())
@@ -247,7 +247,7 @@ public final class Interpreter: @unchecked Sendable {
 
     private func finish(_ recorder: RunRecorder, runID: String, status: RunStatus, message: String?, startedAt: Date) {
         let now = Date()
-        recorder.journal {
+        recorder.journal(durability: .full) {
             $0.status = status
             $0.endedAt = now
             $0.message = message
