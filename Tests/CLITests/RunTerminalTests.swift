@@ -8,7 +8,13 @@ final class RunTerminalTests: XCTestCase {
     override func tearDown() { h.remove() }
 
     /// Runs `runbook args` under `script` (a pty), typing `lines` one by one.
-    private func onTerminal(_ args: [String], typing lines: [String], env: [String: String] = [:]) throws -> RunHarness.Result {
+    func onTerminal(_ args: [String], typing lines: [String], env: [String: String] = [:]) throws -> RunHarness.Result {
+        try onTerminalTypingRaw(args, typing: lines.map { $0 + "\n" }, env: env)
+    }
+
+    /// Like `onTerminal`, typing exactly the given texts (no newline added), the first after `firstDelay`.
+    func onTerminalTypingRaw(_ args: [String], typing texts: [String], env: [String: String] = [:],
+                             firstDelay: Double = 0.7) throws -> RunHarness.Result {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
             throw XCTSkip("needs script(1) from util-linux for a pty")
         }
@@ -27,9 +33,9 @@ final class RunTerminalTests: XCTestCase {
         p.standardOutput = out
         p.standardError = err
         try p.run()
-        for line in lines {
-            usleep(700_000)
-            input.fileHandleForWriting.write(Data((line + "\n").utf8))
+        for (i, text) in texts.enumerated() {
+            usleep(useconds_t((i == 0 ? firstDelay : 0.7) * 1_000_000))
+            input.fileHandleForWriting.write(Data(text.utf8))
         }
         usleep(500_000)
         try input.fileHandleForWriting.close()
@@ -66,5 +72,15 @@ final class RunTerminalTests: XCTestCase {
         let r = try h.run(["run", "parent"], env: ["NO_COLOR": ""])
         XCTAssertEqual(r.status, 0)
         XCTAssertFalse(r.stdout.contains("\u{1B}["), r.stdout)
+    }
+}
+
+extension RunTerminalTests {
+    func testCtrlCOnATerminalAsksWhetherToRollBack() throws {
+        // Ctrl-C typed on the pty reaches runbook (the foreground group), not the step's own group.
+        let r = try onTerminalTypingRaw(["run", "trapped"], typing: ["\u{03}", "y\n"], firstDelay: 2.0)
+        XCTAssertEqual(r.status, 4, r.stdout)
+        XCTAssertTrue(r.stdout.contains("Roll back the 1 completed step(s)"), r.stdout)
+        XCTAssertEqual(h.log, ["before", "got-INT", "undo-before"])
     }
 }

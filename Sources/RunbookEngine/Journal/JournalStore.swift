@@ -43,9 +43,10 @@ public final class JournalStore: @unchecked Sendable {
         try Self.write(journal, to: path, redactor: redactor, durability: durability)
     }
 
-    public static func encoder() -> JSONEncoder {
+    /// `pretty: false` for the journal itself (rewritten after every step), true for people.
+    public static func encoder(pretty: Bool = true) -> JSONEncoder {
         let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        e.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         e.dateEncodingStrategy = .custom { date, encoder in
             var c = encoder.singleValueContainer()
             try c.encode(AuditLog.timestamp(date))
@@ -76,7 +77,7 @@ public final class JournalStore: @unchecked Sendable {
 
     /// Every string field (messages, outputs, params, argv) is redacted before encoding.
     static func write(_ journal: RunJournal, to path: String, redactor: Redactor, durability: Durability) throws {
-        let data = try encoder().encode(journal.redacted(by: redactor))
+        let data = try encoder(pretty: false).encode(journal.redacted(by: redactor))
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw JournalError("cannot write \(tmp): \(String(cString: strerror(errno)))") }
