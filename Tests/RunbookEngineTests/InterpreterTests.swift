@@ -401,3 +401,20 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(h.trace.all, [])
     }
 }
+
+extension InterpreterTests {
+    func testInterruptBeforeTheFirstStepRunsNothing() async throws {
+        let rb = try parseRunbook("""
+        runbook: t
+        summary: s
+        steps:
+          - {id: a, action: fake.do, with: {name: a}}
+        """)
+        let interpreter = Interpreter(request: h.request(rb), actions: h.actions, reporter: h.reporter,
+                                      prompter: ScriptedPrompter(interactive: false), handleSignals: false)
+        interpreter.interrupt()
+        let outcome = await interpreter.run()
+        XCTAssertEqual(outcome.status, .interrupted)
+        XCTAssertEqual(h.trace.all, [])
+    }
+}

@@ -40,6 +40,9 @@ public final class Interpreter: @unchecked Sendable {
     public func run() async -> RunOutcome {
         // A closed stdout (runbook run ... | head) must not kill the run halfway: writes just fail.
         signal(SIGPIPE, SIG_IGN)
+        // From here on a signal is recorded instead of killing runbook; the first phase sees it.
+        if handleSignals { interrupts.install() }
+        defer { if handleSignals { interrupts.uninstall() } }
         let runbook = request.runbook
         let previous = request.resuming
         let runID = previous?.runID ?? RunID.make()
@@ -96,7 +99,9 @@ public final class Interpreter: @unchecked Sendable {
         let locks = LockSet(directory: state.locksDirectory, holder: holder)
         let takeovers: [(String, LockHolder)]
         do {
-            takeovers = try await locks.acquire([runbook.name] + runbook.locks.map(\.name), wait: request.options.waitLock)
+            let interrupts = self.interrupts
+            takeovers = try await locks.acquire([runbook.name] + runbook.locks.map(\.name), wait: request.options.waitLock,
+                                                giveUp: { !interrupts.received.isEmpty })
         } catch {
             return refuse(recorder, runID: runID, Invocation.describe(error), writeJournal: false)
         }
@@ -132,11 +137,10 @@ public final class Interpreter: @unchecked Sendable {
         interrupts.onSignal = { sig in
             recorder.audit("interrupt", message: sig == SIGTERM ? "SIGTERM" : "SIGINT")
         }
-        if handleSignals { interrupts.install() }
-        defer { if handleSignals { interrupts.uninstall() } }
+        for sig in interrupts.received { recorder.audit("interrupt", message: sig == SIGTERM ? "SIGTERM" : "SIGINT") }
 
         let root = Frame(prefix: "", runbook: runbook, params: request.params, depth: 0)
-        var (forward, interruptedForward) = await phase { await StepSequence(run: run, frame: root).execute(runbook.steps) }
+        var (forward, interruptedForward) = await phase(since: 0) { await StepSequence(run: run, frame: root).execute(runbook.steps) }
         if interruptedForward, case .completed = forward { forward = .interrupted(path: nil) }
 
         var status: RunStatus
@@ -186,8 +190,8 @@ public final class Interpreter: @unchecked Sendable {
 
     // MARK: - Phases
 
-    private func phase<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> (T, Bool) {
-        let r = await interrupts.phase(body)
+    private func phase<T: Sendable>(since: Int? = nil, _ body: @escaping @Sendable () async -> T) async -> (T, Bool) {
+        let r = await interrupts.phase(since: since, body)
         return (r.value, r.interrupted)
     }
 
