@@ -40,6 +40,9 @@ public final class Interpreter: @unchecked Sendable {
     public func run() async -> RunOutcome {
         // A closed stdout (runbook run ... | head) must not kill the run halfway: writes just fail.
         signal(SIGPIPE, SIG_IGN)
+        // From here on a signal is recorded instead of killing runbook; the first phase sees it.
+        if handleSignals { interrupts.install() }
+        defer { if handleSignals { interrupts.uninstall() } }
         let runbook = request.runbook
         let previous = request.resuming
         let runID = previous?.runID ?? RunID.make()
@@ -96,7 +99,9 @@ public final class Interpreter: @unchecked Sendable {
         let locks = LockSet(directory: state.locksDirectory, holder: holder)
         let takeovers: [(String, LockHolder)]
         do {
-            takeovers = try await locks.acquire([runbook.name] + runbook.locks.map(\.name), wait: request.options.waitLock)
+            let interrupts = self.interrupts
+            takeovers = try await locks.acquire([runbook.name] + runbook.locks.map(\.name), wait: request.options.waitLock,
+                                                giveUp: { !interrupts.received.isEmpty })
         } catch {
             return refuse(recorder, runID: runID, Invocation.describe(error), writeJournal: false)
         }
@@ -118,7 +123,7 @@ public final class Interpreter: @unchecked Sendable {
                            actions: actions, processes: makeProcesses(tracker), prompter: prompter, locks: locks,
                            secretFiles: secretFiles, previous: previous)
 
-        recorder.journal { $0 = journal }
+        recorder.journal(durability: .full) { $0 = journal }
         recorder.audit(previous == nil ? "run.start" : "run.resume", argv: request.options.argv,
                        message: previous == nil ? nil : "session \(journal.sessions)",
                        data: startData())
@@ -132,11 +137,10 @@ public final class Interpreter: @unchecked Sendable {
         interrupts.onSignal = { sig in
             recorder.audit("interrupt", message: sig == SIGTERM ? "SIGTERM" : "SIGINT")
         }
-        if handleSignals { interrupts.install() }
-        defer { if handleSignals { interrupts.uninstall() } }
+        for sig in interrupts.received { recorder.audit("interrupt", message: sig == SIGTERM ? "SIGTERM" : "SIGINT") }
 
         let root = Frame(prefix: "", runbook: runbook, params: request.params, depth: 0)
-        var (forward, interruptedForward) = await phase { await StepSequence(run: run, frame: root).execute(runbook.steps) }
+        var (forward, interruptedForward) = await phase(since: 0) { await StepSequence(run: run, frame: root).execute(runbook.steps) }
         if interruptedForward, case .completed = forward { forward = .interrupted(path: nil) }
 
         var status: RunStatus
@@ -186,8 +190,8 @@ public final class Interpreter: @unchecked Sendable {
 
     // MARK: - Phases
 
-    private func phase<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> (T, Bool) {
-        let r = await interrupts.phase(body)
+    private func phase<T: Sendable>(since: Int? = nil, _ body: @escaping @Sendable () async -> T) async -> (T, Bool) {
+        let r = await interrupts.phase(since: since, body)
         return (r.value, r.interrupted)
     }
 
@@ -247,7 +251,7 @@ public final class Interpreter: @unchecked Sendable {
 
     private func finish(_ recorder: RunRecorder, runID: String, status: RunStatus, message: String?, startedAt: Date) {
         let now = Date()
-        recorder.journal {
+        recorder.journal(durability: .full) {
             $0.status = status
             $0.endedAt = now
             $0.message = message
