@@ -18,7 +18,7 @@ final class DisasterRecoveryDockerTests: XCTestCase {
     func testBackupDestroyRecoverBringsBackEveryRowAndObject() throws {
         let stack = try Self.shared.acquire()
         let work = stack.engine.root + "/dr"
-        let backups = work + "/backups", media = work + "/media-backup", state = work + "/state"
+        let backups = work + "/backups", state = work + "/state"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
 
         try stack.up()
@@ -40,7 +40,7 @@ final class DisasterRecoveryDockerTests: XCTestCase {
         try runbook(["run", "backup", "--profile", profile, "--state-dir", state, "--yes",
                      "--param", "backup_dir=\(backups)"], secrets: secrets)
         try runbook(["run", "media-backup", "--profile", profile, "--state-dir", state, "--yes",
-                     "--param", "backup_dir=\(media)", "--param", "bucket=\(ComposeStack.bucket)"], secrets: secrets)
+                     "--param", "backup_dir=\(backups)", "--param", "bucket=\(ComposeStack.bucket)"], secrets: secrets)
 
         // The disaster.
         for db in ComposeStack.databases { try stack.psql("postgres", "DROP DATABASE \(db) WITH (FORCE)") }
@@ -52,8 +52,7 @@ final class DisasterRecoveryDockerTests: XCTestCase {
         // The recovery, exactly as an operator would run it.
         let recovery = try runbook(["run", "disaster-recovery", "--profile", profile, "--state-dir", state, "--yes",
                                     "--param", "infrastructure=postgres-shared,s3", "--param", "services=app",
-                                    "--param", "backup_dir=\(backups)", "--param", "media_backup_dir=\(media)",
-                                    "--param", "bucket=\(ComposeStack.bucket)"], secrets: secrets)
+                                    "--param", "backup_dir=\(backups)", "--param", "bucket=\(ComposeStack.bucket)"], secrets: secrets)
         XCTAssertTrue(recovery.contains("succeeded"), recovery)
 
         for db in ComposeStack.databases {
