@@ -34,11 +34,14 @@ class Health(BaseHTTPRequestHandler):
         up = all(parts.values())
         body = json.dumps({"status": "UP" if up else "DOWN",
                            "components": {k: {"status": "UP" if v else "DOWN"} for k, v in parts.items()}}).encode()
-        self.send_response(200 if up else 503)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(200 if up else 503)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (a health check's timeout); nothing to answer
 
     def log_message(self, fmt, *args):
         print("app: " + fmt % args, flush=True)
