@@ -22,24 +22,13 @@ struct DocsCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        let workspace = selection.workspace
-        let loaded = workspace.load(runbook: selection.runbook, profile: selection.profile)
-        guard let runbook = loaded.runbook, !loaded.diagnostics.hasErrors else {
-            report(loaded.diagnostics, sources: loaded.sources)
-            throw RunbookExitCode.invalid.exitCode
-        }
-        let given = try selection.paramValues()
-        let (bound, diagnostics) = ParamBinder.bind(runbook, given: given)
-        let unrelated = diagnostics.filter { $0.rule != "missing-param" }
-        if unrelated.hasErrors {
-            report(unrelated, sources: loaded.sources)
-            throw RunbookExitCode.invalid.exitCode
-        }
-        let siblings = workspace.siblings()
-        let planner = Planner(catalog: workspace.catalog, profile: loaded.profile, stateDir: "$STATE_DIR",
+        let prepared = try selection.prepare(allowMissingParams: true)
+        let siblings = prepared.siblings
+        let planner = Planner(catalog: prepared.workspace.catalog, profile: prepared.profile, stateDir: "$STATE_DIR",
                               runbookNamed: { siblings[$0] })
-        let plan = planner.plan(runbook, params: DocsRenderer.placeholderParams(runbook, given: bound), runID: "<run-id>")
-        let page = DocsRenderer.markdown(runbook, plan: plan)
+        let params = DocsRenderer.placeholderParams(prepared.runbook, given: prepared.params)
+        let plan = planner.plan(prepared.runbook, params: params, runID: "<run-id>")
+        let page = DocsRenderer.markdown(prepared.runbook, plan: plan)
         if let output {
             do {
                 try page.write(toFile: output, atomically: true, encoding: .utf8)

@@ -27,24 +27,24 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("State directory, shown in paths that depend on it.", valueName: "DIR"))
     var stateDir: String?
 
+    @Option(help: ArgumentHelp("Plan as if the run started at this time (for ${run.started_at}); default now.", valueName: "TIMESTAMP"))
+    var at: String?
+
     func run() async throws {
-        let workspace = selection.workspace
-        let loaded = workspace.load(runbook: selection.runbook, profile: selection.profile)
-        guard let runbook = loaded.runbook, !loaded.diagnostics.hasErrors else {
-            report(loaded.diagnostics, sources: loaded.sources)
-            throw RunbookExitCode.invalid.exitCode
-        }
-        let (params, paramDiagnostics) = ParamBinder.bind(runbook, given: try selection.paramValues())
-        if paramDiagnostics.hasErrors {
-            report(paramDiagnostics, sources: loaded.sources)
-            throw RunbookExitCode.invalid.exitCode
-        }
-        let siblings = workspace.siblings()
-        let planner = Planner(catalog: workspace.catalog, profile: loaded.profile, stateDir: stateDir ?? defaultStateDir(),
+        let prepared = try selection.prepare()
+        let siblings = prepared.siblings
+        let planner = Planner(catalog: prepared.workspace.catalog, profile: prepared.profile, stateDir: stateDir ?? defaultStateDir(),
                               runbookNamed: { siblings[$0] })
-        let plan = planner.plan(runbook, params: params)
-        let digest = PlanDigest.compute(runbookDigests: PlanDigest.reachableRunbookDigests(runbook) { siblings[$0] },
-                                        params: params, profileDigest: loaded.profile?.digest)
+        var startedAt = Date()
+        if let at {
+            guard let parsed = Timestamp.parse(at) else {
+                throw ValidationError("--at \"\(at)\" is not a timestamp like 2024-01-15T03:00:00Z")
+            }
+            startedAt = parsed
+        }
+        let plan = planner.plan(prepared.runbook, params: prepared.params, startedAt: startedAt)
+        let digest = PlanDigest.compute(runbookDigests: PlanDigest.reachableRunbookDigests(prepared.runbook) { siblings[$0] },
+                                        params: prepared.params, profileDigest: prepared.profile?.digest)
         switch format {
         case .text: print(PlanRenderer.text(plan, digest: digest), terminator: "")
         case .json: print(PlanRenderer.json(plan, digest: digest), terminator: "")

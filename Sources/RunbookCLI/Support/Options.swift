@@ -31,6 +31,37 @@ struct SelectionOptions: ParsableArguments {
     }
 
     var workspace: Workspace { Workspace(runbooksDir: runbooksDir) }
+
+    /// A validated runbook, its profile and bound params, ready to plan or run.
+    struct Prepared {
+        var workspace: Workspace
+        var runbook: Runbook
+        var profile: Profile?
+        var params: [String: Value]
+        var sources: [String: String]
+        /// Every runbook in the directory by name, for `runbook.run`.
+        var siblings: [String: Runbook]
+    }
+
+    /// Loads and validates the runbook and profile and binds `--param`s. Any error is
+    /// reported (with positions) and exits with `invalid`: nothing runs on bad input.
+    /// - Parameter allowMissingParams: docs render required params as placeholders.
+    func prepare(allowMissingParams: Bool = false) throws -> Prepared {
+        let workspace = self.workspace
+        let loaded = workspace.load(runbook: runbook, profile: profile)
+        guard let rb = loaded.runbook, !loaded.diagnostics.hasErrors else {
+            report(loaded.diagnostics, sources: loaded.sources)
+            throw RunbookExitCode.invalid.exitCode
+        }
+        let (params, diagnostics) = ParamBinder.bind(rb, given: try paramValues())
+        let relevant = allowMissingParams ? diagnostics.filter { $0.rule != "missing-param" } : diagnostics
+        if relevant.hasErrors {
+            report(relevant, sources: loaded.sources)
+            throw RunbookExitCode.invalid.exitCode
+        }
+        return Prepared(workspace: workspace, runbook: rb, profile: loaded.profile, params: params,
+                        sources: loaded.sources, siblings: workspace.siblings())
+    }
 }
 
 /// Output format of plan-like commands.
