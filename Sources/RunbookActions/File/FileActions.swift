@@ -1,7 +1,10 @@
 import RunbookCore
 import RunbookEngine
 
-/// The `file.*` actions and checks.
+/// The `file.*` actions and checks. They work in-process (no `rm`/`mkdir`
+/// processes); their plans describe exactly what they will touch.
 public enum FileActions {
-    public static let all: [any ExecutableAction] = []
+    public static let all: [any ExecutableAction] = [
+        FileExists(), FileMinSize(), FileMkdir(), FileRemove(), FileSHA256(),
+    ]
 }

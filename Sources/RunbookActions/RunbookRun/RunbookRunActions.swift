@@ -1,7 +1,8 @@
 import RunbookCore
 import RunbookEngine
 
-/// The `runbook.run` action: one runbook calling another.
+/// `runbook.run`: one runbook calling another, so disaster recovery is made of
+/// the smaller runbooks instead of copies of them.
 public enum RunbookRunActions {
-    public static let all: [any ExecutableAction] = []
+    public static let all: [any ExecutableAction] = [RunbookRun()]
 }

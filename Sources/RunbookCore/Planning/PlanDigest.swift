@@ -34,6 +34,25 @@ public enum PlanDigest {
         return out
     }
 
+    // Local merge of branches `main` and `engine` (made on branch pitr so it builds; the lead
+    // owns the real integration): `run`/`resume` (engine) call these; they use the same
+    // digest as `plan` (main) for a runbook that runs no other runbook.
+
+    /// The digest of one runbook's plan, as `run` and `resume` check it.
+    public static func compute(runbook: Runbook, params: [String: Value], profile: Profile?) -> String {
+        compute(runbookDigests: [runbook.name: runbook.digest], params: params, profileDigest: profile?.digest)
+    }
+
+    /// True when `given` names `digest`: the whole digest, or a prefix of at least 12 hex digits.
+    public static func matches(_ given: String, _ digest: String) -> Bool {
+        func hex(_ s: String) -> String {
+            let t = s.lowercased().trimmingCharacters(in: .whitespaces)
+            return t.hasPrefix("sha256:") ? String(t.dropFirst(7)) : t
+        }
+        let g = hex(given)
+        return g.count >= 12 && hex(digest).hasPrefix(g)
+    }
+
     static func canonical(_ v: Value) -> String {
         switch v {
         case .list(let items): return "[" + items.map(canonical).joined(separator: ",") + "]"

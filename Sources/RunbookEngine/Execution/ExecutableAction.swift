@@ -51,6 +51,12 @@ public struct RunContext: Sendable {
     public var log: @Sendable (String) -> Void
     /// Records an extra audit event (e.g. a retention deletion with its reason).
     public var audit: @Sendable (_ event: String, _ fields: [String: Value]) -> Void
+    /// Where this call sits in the run: `step`, `step[item]`, `parent-step/child-step`.
+    public var stepPath: String = ""
+    /// Runs another runbook inside this run (`runbook.run`); nil where nesting is not possible.
+    public var nested: (any NestedRunbookRunning)?
+    /// Writes a secret to a 0600 file deleted when the run ends, for tools that read secrets only from files.
+    public var secretFileWriter: (@Sendable (_ name: String, _ value: String) throws -> String)?
 
     public init(plan: PlanContext, processes: any ProcessRunning, secrets: [String: String], timeout: Double? = nil,
                 log: @escaping @Sendable (String) -> Void = { _ in },
@@ -61,6 +67,13 @@ public struct RunContext: Sendable {
         self.timeout = timeout
         self.log = log
         self.audit = audit
+    }
+
+    /// The path of a 0600 file holding secret `name`, deleted when the run ends. Never put its value in argv.
+    public func secretFile(_ name: String) throws -> String {
+        guard let value = secrets[name] else { throw ActionInputError.invalid(name, "secret \"\(name)\" is not available") }
+        guard let writer = secretFileWriter else { throw ActionInputError.invalid(name, "secret files are not available here") }
+        return try writer(name, value)
     }
 
     /// Resolves a command's symbolic environment (secrets) into real values.
@@ -76,4 +89,11 @@ public struct RunContext: Sendable {
         }
         return env
     }
+}
+
+/// Runs a runbook inside the current run: same audit trail, same journal, same
+/// locks and rollback saga; its steps are recorded as `<parent step>/<step>`.
+public protocol NestedRunbookRunning: Sendable {
+    /// Succeeds when every step of the child succeeded. Throws `CancellationError` when interrupted.
+    func runRunbook(named name: String, params: [String: Value], from context: RunContext) async throws -> ActionResult
 }

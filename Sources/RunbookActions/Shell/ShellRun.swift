@@ -1,0 +1,59 @@
+import Foundation
+import RunbookCore
+import RunbookEngine
+
+/// `shell.run`: the one action that uses a shell, and says so — its plan shows
+/// the exact `/bin/sh -c '<command>'`. Secrets reach the script only through
+/// `env` (`${secrets.x}` stays symbolic until the process starts), never in the
+/// command text, which the binder refuses to interpolate a secret into.
+public struct ShellRun: ExecutableAction {
+    /// Longest `stdout` output kept for later steps (the rest is cut and marked).
+    public static let outputLimit = 64 * 1024
+
+    public init() {}
+
+    public let spec = ActionSpec(
+        "shell.run",
+        summary: "Run a command with /bin/sh -c. Prefer a typed action when one exists.",
+        inputs: [
+            InputSpec("command", .string, required: true, "Shell command text, run as /bin/sh -c COMMAND."),
+            InputSpec("env", .map(.string), "Extra environment variables; values may be ${secrets.NAME}."),
+            InputSpec("workdir", .path, "Working directory (default: where runbook runs)."),
+        ],
+        outputs: [
+            OutputSpec("stdout", "Standard output, trimmed of surrounding whitespace, at most 64 KiB."),
+            OutputSpec("exit_code", "The command's exit status (128+N when killed by signal N)."),
+        ]
+    )
+
+    public func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
+        [.command(try command(call))]
+    }
+
+    func command(_ call: ResolvedCall) throws -> CommandLine {
+        let text = try call.string("command")
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ActionInputError.invalid("command", "is empty")
+        }
+        return CommandLine(argv: ["/bin/sh", "-c", text], environment: try call.environment("env"),
+                           workingDirectory: call.optionalString("workdir"))
+    }
+
+    public func run(_ call: ResolvedCall, in context: RunContext) async throws -> ActionResult {
+        let cmd = try command(call)
+        let result = try await context.processes.run(cmd, environment: try context.environment(for: cmd),
+                                                     timeout: context.timeout, onOutput: nil)
+        var stdout = result.stdoutString.trimmingCharacters(in: .whitespacesAndNewlines)
+        if stdout.utf8.count > Self.outputLimit {
+            stdout = String(decoding: Array(stdout.utf8.prefix(Self.outputLimit)), as: UTF8.self) + "\n[truncated]"
+        }
+        let outputs: [String: Value] = ["stdout": .string(stdout), "exit_code": .int(Int(result.status.code))]
+        if result.succeeded {
+            return ActionResult(succeeded: true, outputs: outputs, exitStatus: result.status.code, outputBytes: result.outputBytes)
+        }
+        var message = result.timedOut ? "timed out (\(result.status))" : "\(result.status)"
+        if let last = result.stderrTail.split(whereSeparator: \.isNewline).last { message += ": \(last)" }
+        return ActionResult(succeeded: false, outputs: outputs, message: message, exitStatus: result.status.code,
+                            outputBytes: result.outputBytes)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Turns SIGINT and SIGTERM into cancellation of the current phase of a run
+/// (forward steps, the rollback question, the rollback itself).
+///
+/// Cancellation reaches the running step's process group through the process
+/// runner (SIGINT, SIGTERM, SIGKILL). Children run in their own process groups,
+/// so a Ctrl-C on the terminal reaches only runbook, which then decides.
+/// Children get default signal dispositions back when they are spawned, so
+/// ignoring the signals here does not leak into them.
+final class InterruptController: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sources: [DispatchSourceSignal] = []
+    private var cancelCurrent: (() -> Void)?
+    private var signals: [Int32] = []
+    var onSignal: (@Sendable (Int32) -> Void)?
+
+    func install() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [weak self] in self?.fire(sig) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func uninstall() {
+        for s in sources { s.cancel() }
+        sources.removeAll()
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+
+    /// Signals received so far.
+    var received: [Int32] {
+        lock.lock()
+        defer { lock.unlock() }
+        return signals
+    }
+
+    /// Behaves as if `sig` had been received.
+    func simulate(_ sig: Int32) { fire(sig) }
+
+    private func fire(_ sig: Int32) {
+        lock.lock()
+        signals.append(sig)
+        let cancel = cancelCurrent
+        lock.unlock()
+        onSignal?(sig)
+        cancel?()
+    }
+
+    /// Runs `body` as a task that the next signal cancels. Returns its result and
+    /// whether a signal arrived while it ran.
+    func phase<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> (value: T, interrupted: Bool) {
+        let before = lock.withLock { signals.count }
+        let task = Task { await body() }
+        let signalledMeanwhile = lock.withLock {
+            cancelCurrent = { task.cancel() }
+            return signals.count > before
+        }
+        if signalledMeanwhile { task.cancel() }
+        let value = await task.value
+        let interrupted = lock.withLock {
+            cancelCurrent = nil
+            return signals.count > before
+        }
+        return (value, interrupted)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import RunbookCore
+
+/// Confirmations of destructive steps and `manual:` checklists.
+///
+/// A destructive step (one with `confirm:`, or whose action is declared
+/// destructive) asks the operator to type the name of what it destroys:
+/// the call's `database` input when it has one, else the name of the profile
+/// target it acts on, else the step's id. Typing a name, rather than "y", makes
+/// the operator read which database is about to go.
+///
+/// Without a terminal nothing can be asked: the step is refused unless `--yes`
+/// was given, in which case the confirmation or tick is recorded as automatic.
+/// `--yes` also skips the questions on a terminal. Every answer is recorded with
+/// the OS user, `--operator` and the time.
+struct OperatorGate {
+    let run: RunState
+
+    enum Answer {
+        case granted(OperatorAction)
+        case refused(String)
+    }
+
+    /// The name the operator must type to confirm `call`.
+    static func confirmationName(for call: ResolvedCall?, stepID: String) -> String {
+        guard let call else { return stepID }
+        if let db = call.inputs["database"]?.stringValue, !db.isEmpty { return db }
+        for input in call.spec.inputs {
+            if case .target = input.type, let decl = call.targets[input.name] { return decl.name }
+        }
+        return stepID
+    }
+
+    func confirm(path: String, message: String, name: String) async -> Answer {
+        let who = actor(what: "confirmed \"\(name)\": \(message)")
+        if run.options.assumeYes {
+            return .granted(who(true))
+        }
+        guard run.prompter.isInteractive else {
+            return .refused("needs confirmation (\(message)); run it on a terminal, or pass --yes")
+        }
+        run.recorder.reporter.pause()
+        defer { run.recorder.reporter.resume() }
+        let question = "\n⚠ \(path): \(message)\n  Type \(name) to confirm (anything else cancels): "
+        guard let answer = await run.prompter.ask(question) else { return .refused("not confirmed") }
+        guard answer.trimmingCharacters(in: .whitespaces) == name else {
+            return .refused("not confirmed: typed \"\(answer)\", expected \"\(name)\"")
+        }
+        return .granted(who(false))
+    }
+
+    /// Asks for each checklist item in turn; stops at the first one not ticked.
+    func tick(path: String, items: [String], record: (OperatorAction) -> Void) async -> String? {
+        for item in items {
+            let who = actor(what: item)
+            if run.options.assumeYes {
+                record(who(true))
+                continue
+            }
+            guard run.prompter.isInteractive else {
+                return "manual item \"\(item)\" must be ticked by a person; run it on a terminal, or pass --yes"
+            }
+            run.recorder.reporter.pause()
+            let answer = await run.prompter.ask("\n☐ \(path): \(item)\n  Press Enter when done, or type \"stop\" to stop: ")
+            run.recorder.reporter.resume()
+            guard let answer, !["stop", "no", "n"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                return "manual item \"\(item)\" was not ticked"
+            }
+            record(who(false))
+        }
+        return nil
+    }
+
+    private func actor(what: String) -> (Bool) -> OperatorAction {
+        let operatorName = run.options.operatorName
+        return { automatic in
+            OperatorAction(what: what, osUser: Identity.osUser, operatorName: operatorName, at: Date(), automatic: automatic)
+        }
+    }
+}

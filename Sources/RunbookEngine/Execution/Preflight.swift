@@ -1,0 +1,32 @@
+import Foundation
+import RunbookCore
+
+/// Checks made before the first step, so a run that would stop halfway for want
+/// of an operator or a secret never starts.
+enum Preflight {
+    /// Steps (also in nested runbooks named literally) that need a person:
+    /// `confirm:`, a destructive action, or a `manual:` checklist.
+    static func stepsNeedingOperator(_ runbook: Runbook, siblings: [String: Runbook],
+                                     actions: [String: any ExecutableAction]) -> [String] {
+        var out: [String] = []
+        for rb in [runbook] + NestedRunbooks.reachable(from: runbook, in: siblings) {
+            for step in rb.steps + rb.onFailure {
+                let destructive = step.action.flatMap { actions[$0.name]?.spec.destructive } ?? false
+                if step.confirm != nil || destructive || !step.manual.isEmpty {
+                    out.append(rb.name == runbook.name ? step.id : "\(rb.name): \(step.id)")
+                }
+            }
+        }
+        return out
+    }
+
+    /// Secrets declared by the runbook, its profile and the runbooks it calls.
+    static func secretDeclarations(_ runbook: Runbook, profile: Profile?, siblings: [String: Runbook]) -> [SecretDecl] {
+        var decls = SecretResolver.declarations(runbook: runbook, profile: profile)
+        var names = Set(decls.map(\.name))
+        for child in NestedRunbooks.reachable(from: runbook, in: siblings) {
+            for d in child.secrets where names.insert(d.name).inserted { decls.append(d) }
+        }
+        return decls
+    }
+}
