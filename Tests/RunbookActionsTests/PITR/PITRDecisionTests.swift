@@ -6,7 +6,7 @@ import RunbookEngine
 /// Decisions actions take from what commands answer (restart or not, what to prune, when to
 /// refuse), with scripted answers. The real behaviour is proven against PostgreSQL in IntegrationTests.
 final class PITRDecisionTests: XCTestCase {
-    let plans = PITRPlanTests()
+    let plans = PITRFixture()
 
     func context(_ processes: ScriptedProcesses, audit: @escaping @Sendable (String, [String: Value]) -> Void = { _, _ in }) -> RunContext {
         RunContext(plan: plans.context, processes: processes, secrets: [:], audit: audit)

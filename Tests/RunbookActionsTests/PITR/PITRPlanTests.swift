@@ -4,7 +4,8 @@ import RunbookEngine
 @testable import RunbookActions
 
 /// The argv each action plans: exactly what `run` executes (no shell anywhere).
-final class PITRPlanTests: XCTestCase {
+/// A profile with a local and a compose-managed server, and calls bound against it.
+struct PITRFixture {
     static let here = SourceLocation(file: "profile.yaml", line: 1, column: 1)
     static let local = PostgresTarget(via: .local, host: "/run/pg", port: 5433, user: "aqstream",
                                       dataDir: "/srv/pg/data/", binDir: "/usr/lib/postgresql/15/bin")
@@ -15,7 +16,7 @@ final class PITRPlanTests: XCTestCase {
         TargetDecl(name: "prod", binding: .postgres(compose), location: here),
         TargetDecl(name: "stack", binding: .compose(ComposeTarget(projectDir: "/opt/aqstream", projectName: "aqstream")), location: here),
     ])
-    let context = PlanContext(profile: PITRPlanTests.profile, runID: "20240115-r1", stateDir: "/tmp/state")
+    let context = PlanContext(profile: PITRFixture.profile, runID: "20240115-r1", stateDir: "/tmp/state")
 
     func call(_ action: any ExecutableAction, target: String = "db", _ inputs: [String: Value]) -> ResolvedCall {
         var all = inputs
@@ -26,9 +27,20 @@ final class PITRPlanTests: XCTestCase {
         return ResolvedCall(spec: action.spec, stepID: "s", inputs: all, targets: ["target": Self.profile.target(target)!])
     }
 
-    func argv(_ ops: [PlannedOperation]) -> [[String]] {
+    static func argv(_ ops: [PlannedOperation]) -> [[String]] {
         ops.compactMap { if case .command(let c) = $0 { return c.argv } else { return nil } }
     }
+}
+
+final class PITRPlanTests: XCTestCase {
+    let fixture = PITRFixture()
+    var context: PlanContext { fixture.context }
+
+    func call(_ action: any ExecutableAction, target: String = "db", _ inputs: [String: Value]) -> ResolvedCall {
+        fixture.call(action, target: target, inputs)
+    }
+
+    func argv(_ ops: [PlannedOperation]) -> [[String]] { PITRFixture.argv(ops) }
 
     func testMoveAsideRenamesBesideTheDataDirectoryAsItsOwner() throws {
         let a = MoveAside()

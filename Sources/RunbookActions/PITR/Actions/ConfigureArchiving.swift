@@ -58,7 +58,7 @@ struct ConfigureArchiving: PITRAction {
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
         let server = try PITRServer(call, context)
-        let owner = call.optionalString("server_user") ?? PITRServer.ownerPlaceholder(try server.dataDir())
+        let owner = try call.optionalString("server_user") ?? PITRServer.ownerPlaceholder(try server.dataDir())
         let c = try commands(call, server, owner: owner, walLevel: try call.string("wal_level"))
         var ops: [PlannedOperation] = [.command(c.currentSettings)]
         if !call.has("server_user") { ops.append(.command(c.owner)) }

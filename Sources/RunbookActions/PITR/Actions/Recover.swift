@@ -61,8 +61,7 @@ struct Recover: PITRAction {
     func perform(_ call: ResolvedCall, _ run: PITRRun) async throws -> ActionResult {
         let server = try PITRServer(call, run.context.plan)
         let data = try server.dataDir()
-        let owner = server.isCompose ? (call.optionalString("server_user") ?? "")
-            : try await run.owner(server, of: data, given: call.optionalString("server_user"), serverStopped: true)
+        let owner = try await run.lifecycleUser(server, of: data, given: call.optionalString("server_user"), serverStopped: true)
         let c = try commands(call, server, owner: owner)
         if try await run.isRunning(server, as: owner) { throw PITRFailure("a server already runs on \(data)") }
         try await run.must(c.signal, "\(data) has no recovery.signal: write the recovery settings first (pitr.write-recovery-config)")

@@ -20,7 +20,7 @@ struct StartServer: PITRAction {
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
         let server = try PITRServer(call, context)
-        let owner = call.optionalString("server_user") ?? PITRServer.ownerPlaceholder(try server.dataDir())
+        let owner = try call.optionalString("server_user") ?? PITRServer.ownerPlaceholder(try server.dataDir())
         let c = try commands(call, server, owner: owner)
         var ops: [PlannedOperation] = []
         if !call.has("server_user") && !server.isCompose { ops.append(.command(server.ownerQuery(try server.dataDir()))) }
@@ -29,8 +29,7 @@ struct StartServer: PITRAction {
 
     func perform(_ call: ResolvedCall, _ run: PITRRun) async throws -> ActionResult {
         let server = try PITRServer(call, run.context.plan)
-        let owner = server.isCompose ? (call.optionalString("server_user") ?? "")
-            : try await run.owner(server, of: try server.dataDir(), given: call.optionalString("server_user"))
+        let owner = try await run.lifecycleUser(server, of: try server.dataDir(), given: call.optionalString("server_user"))
         let c = try commands(call, server, owner: owner)
         if try await run.isRunning(server, as: owner) {
             return .ok("the server was already running", outputs: ["was_running": .bool(true)])

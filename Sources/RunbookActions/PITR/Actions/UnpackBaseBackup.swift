@@ -58,7 +58,7 @@ struct UnpackBaseBackup: PITRAction {
         let server = try PITRServer(call, context)
         let store = CatalogStore(server: server, directory: try call.string("backup_dir"))
         let path = store.directory + "/" + (try call.string("backup"))
-        let owner = call.optionalString("server_user") ?? PITRServer.ownerPlaceholder(DataDirectory.parent(of: try server.dataDir()))
+        let owner = try call.optionalString("server_user") ?? PITRServer.ownerPlaceholder(DataDirectory.parent(of: try server.dataDir()))
         let c = try commands(server, owner: owner, backupPath: path, record: nil)
         var ops: [PlannedOperation] = [.command(store.exists), .command(store.read)]
         if !call.has("server_user") { ops.append(.command(c.owner)) }

@@ -50,7 +50,7 @@ struct ArchiveCovers: PITRAction {
             ops.append(.command(waldump(server, archive: archive, arguments: ["-r", "Transaction", "<segment>"], output: "<scratch>/xact.txt")))
         case .name:
             ops.append(.command(waldump(server, archive: archive, arguments: ["-t", "<timeline>", "-r", "XLOG", "-s", "<backup start>", "-e", "<archive end>"], output: "<scratch>/xlog.txt")))
-        case .lsn, .immediate:
+        case .lsn, .immediate, .latest:
             break
         }
         return ops
@@ -75,6 +75,9 @@ struct ArchiveCovers: PITRAction {
         switch target {
         case .immediate:
             return .ok("archive holds \(span): the backup \(record.id) can be made consistent", outputs: outputs)
+        case .latest:
+            let after = coverage.gap.map { "; WAL after the hole at \($0.fileName) will not be replayed" } ?? ""
+            return .ok("archive holds \(span): recovery will replay to \(end)\(after)", outputs: outputs)
         case .lsn(let l):
             guard l >= stopLSN else { return .failed("the target \(l) is before \(stopLSN), where backup \(record.id) becomes consistent") }
             guard l < end else { return .failed("the target \(l) is beyond the archive, which ends at \(end) (\(last.fileName))") }

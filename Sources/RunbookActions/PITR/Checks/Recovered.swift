@@ -31,8 +31,7 @@ struct Recovered: PITRAction {
         let fields = (try await run.rows(c.state, "asking the server whether it is in recovery").first ?? "").split(separator: "|", omittingEmptySubsequences: false)
         guard fields.first == "false" else { return .failed("the server is still in recovery") }
         var notes: [String] = ["promoted"]
-        let anyTarget = ["target_time", "target_lsn", "target_name"].contains { call.has($0) } || ((try? call.bool("target_immediate")) ?? false)
-        if anyTarget, case .time(let t) = try RecoveryTarget.from(call), fields.count == 2, let replayed = Instant.parseEpoch(String(fields[1])) {
+        if RecoveryTarget.given(call), case .time(let t) = try RecoveryTarget.from(call), fields.count == 2, let replayed = Instant.parseEpoch(String(fields[1])) {
             guard replayed <= t else { return .failed("a transaction from \(replayed.iso8601) was replayed, after the target \(t.iso8601)") }
             notes.append("last replayed transaction \(replayed.iso8601) <= target")
         }

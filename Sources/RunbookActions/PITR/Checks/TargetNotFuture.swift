@@ -20,7 +20,7 @@ struct TargetNotFuture: PITRAction {
         switch target {
         case .time: return [.command(c.clock)]
         case .lsn: return [.command(c.walPosition)]
-        case .name, .immediate: return [.builtin("nothing to check for \(target.kind)")]
+        case .name, .immediate, .latest: return [.builtin("nothing to check for \(target.kind)")]
         }
     }
 
@@ -44,7 +44,7 @@ struct TargetNotFuture: PITRAction {
             }
             guard l <= current else { return .failed("the target \(l) is beyond the server's current WAL position \(current)") }
             return .ok("target \(l) is at or before the current WAL position \(current)")
-        case .name, .immediate:
+        case .name, .immediate, .latest:
             return .ok("nothing to check for \(target.kind)")
         }
     }

@@ -83,7 +83,7 @@ public struct BaseBackupCatalog: Codable, Sendable, Hashable {
     ///   own run is refused by PostgreSQL: "requested recovery stop point is before consistent recovery point");
     /// - LSN: the newest whose stop LSN is at or before the target;
     /// - restore point or immediate: the newest (a restore point's position is only known to
-    ///   the WAL: `pitr.archive-covers` checks it lies after the backup).
+    ///   the WAL: `pitr.archive-covers` checks it lies after the backup); end of archive: the newest.
     public func newest(usableFor target: RecoveryTarget) -> BaseBackupRecord? {
         let ordered = backups.sorted { ($0.stopLSNValue ?? LSN(0), $0.stopTime) < ($1.stopLSNValue ?? LSN(0), $1.stopTime) }
         switch target {
@@ -91,7 +91,7 @@ public struct BaseBackupCatalog: Codable, Sendable, Hashable {
             return ordered.last { ($0.stopInstant.map { $0 < t }) ?? false }
         case .lsn(let l):
             return ordered.last { ($0.stopLSNValue.map { $0 <= l }) ?? false }
-        case .name, .immediate:
+        case .name, .immediate, .latest:
             return ordered.last
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import RunbookCore
 
-/// Where archive recovery stops. Exactly one of the four is given; PostgreSQL refuses
+/// Where archive recovery stops. Exactly one is given; PostgreSQL refuses
 /// several ("multiple recovery targets specified"), and so do we, before anything runs.
 public enum RecoveryTarget: Sendable, Hashable, CustomStringConvertible {
     /// Stop before the first transaction that committed after this time (inclusive: commits *at* it are kept).
@@ -11,6 +11,8 @@ public enum RecoveryTarget: Sendable, Hashable, CustomStringConvertible {
     case name(String)
     /// Stop as soon as the base backup is consistent.
     case immediate
+    /// No target: replay everything the archive holds (the disaster case: the server's disk is lost).
+    case latest
 
     /// The action inputs that carry a target; every action that needs one declares all four.
     public static let inputs: [InputSpec] = [
@@ -18,6 +20,7 @@ public enum RecoveryTarget: Sendable, Hashable, CustomStringConvertible {
         InputSpec("target_lsn", .string, "Alternative: recover up to this WAL location (`0/3000060`)."),
         InputSpec("target_name", .string, "Alternative: recover up to this restore point (`pg_create_restore_point`)."),
         InputSpec("target_immediate", .bool, default: .bool(false), "Alternative: stop as soon as the base backup is consistent."),
+        InputSpec("target_latest", .bool, default: .bool(false), "Alternative: replay all the archive holds (after losing the server's disk)."),
     ]
 
     /// The target a call names, or a clear error when it names none, several, or a malformed one.
@@ -40,8 +43,9 @@ public enum RecoveryTarget: Sendable, Hashable, CustomStringConvertible {
             found.append(.name(text))
         }
         if call.has("target_immediate"), try call.bool("target_immediate") { found.append(.immediate) }
+        if call.has("target_latest"), try call.bool("target_latest") { found.append(.latest) }
         guard let first = found.first else {
-            throw ActionInputError.invalid("target_time", "give one recovery target: target_time, target_lsn, target_name or target_immediate: true")
+            throw ActionInputError.invalid("target_time", "give one recovery target: target_time, target_lsn, target_name, target_immediate: true or target_latest: true")
         }
         guard found.count == 1 else {
             throw ActionInputError.invalid("target_time", "give only one recovery target; got " + found.map(\.kind).joined(separator: " and "))
@@ -55,6 +59,7 @@ public enum RecoveryTarget: Sendable, Hashable, CustomStringConvertible {
         case .lsn: return "target_lsn"
         case .name: return "target_name"
         case .immediate: return "target_immediate"
+        case .latest: return "target_latest"
         }
     }
 
@@ -64,7 +69,14 @@ public enum RecoveryTarget: Sendable, Hashable, CustomStringConvertible {
         case .lsn(let l): return "LSN \(l)"
         case .name(let n): return "restore point \"\(n)\""
         case .immediate: return "the end of the base backup (immediate)"
+        case .latest: return "the end of the archive"
         }
+    }
+
+    /// Whether a call names any target at all (checks that only sometimes need one).
+    public static func given(_ call: ResolvedCall) -> Bool {
+        ["target_time", "target_lsn", "target_name"].contains { !(call.optionalString($0) ?? "").isEmpty }
+            || ((try? call.bool("target_immediate")) ?? false) || ((try? call.bool("target_latest")) ?? false)
     }
 
     /// The recovery settings for postgresql.auto.conf. Every `recovery_target*` setting is
@@ -79,6 +91,7 @@ public enum RecoveryTarget: Sendable, Hashable, CustomStringConvertible {
         case .lsn(let l): lsn = l.description
         case .name(let n): name = n
         case .immediate: target = "immediate"
+        case .latest: break
         }
         return [
             ("restore_command", restoreCommand),

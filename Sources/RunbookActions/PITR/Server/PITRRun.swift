@@ -95,6 +95,13 @@ final class PITRRun: @unchecked Sendable {
         return owner
     }
 
+    /// The user that runs pg_ctl: the data directory's owner locally; for compose, where
+    /// docker stops and starts the container, only a given `server_user` (for file commands).
+    func lifecycleUser(_ server: PITRServer, of path: String, given: String?, serverStopped: Bool = false) async throws -> String {
+        if server.isCompose { return given ?? "" }
+        return try await owner(server, of: path, given: given, serverStopped: serverStopped)
+    }
+
     /// Whether the server runs, by `pg_ctl status` (local) or `docker compose ps` (compose).
     func isRunning(_ server: PITRServer, as user: String) async throws -> Bool {
         let command = try server.status(as: user)
@@ -111,6 +118,7 @@ final class PITRRun: @unchecked Sendable {
     }
 
     /// Polls `probe` every `interval` seconds until it returns a value or `deadline` passes.
+    @discardableResult
     func poll<T>(every interval: Double, for seconds: Double, _ what: String,
                  _ probe: () async throws -> T?) async throws -> T {
         let deadline = Date().addingTimeInterval(seconds)
