@@ -31,6 +31,14 @@ struct DumpPipeline: Sendable {
     /// The text a SQL dump ends with when pg_dump finished writing it.
     var trailer: String?
 
+    /// The outputs of every action that writes an artifact.
+    static let outputs = [
+        OutputSpec("path", "The artifact's path."),
+        OutputSpec("sha256", "Its sha256 (for a directory archive, of its file listing with per-file sha256)."),
+        OutputSpec("size", "Its size in bytes."),
+        OutputSpec("format", "Its format."),
+    ]
+
     var finalPath: String { (directory as NSString).appendingPathComponent(name) }
     var partialPath: String { finalPath + ".partial" }
     /// True when the runner writes the artifact from stdout (and owns its `.partial` rename).
