@@ -174,7 +174,7 @@ struct DumpPipeline: Sendable {
     }
 
     private func gatherStatistics(_ context: RunContext) async throws -> TableStatistics.Snapshot {
-        let result = try await PostgresExecution.run(statistics, in: context)
+        let result = try await PostgresExecution.run(statistics, in: context, quiet: true)
         guard result.succeeded else {
             throw Failure(message: "the dump finished but counting its rows failed: " + PostgresExecution.failure(statistics, result),
                           exitStatus: result.status.code)
@@ -204,7 +204,7 @@ struct DumpPipeline: Sendable {
             }
         }
         if let readBack {
-            let result = try await PostgresExecution.run(readBack, in: context)
+            let result = try await PostgresExecution.run(readBack, in: context, quiet: true)
             guard result.succeeded else {
                 throw Failure(message: "\(path) does not read back: " + PostgresExecution.failure(readBack, result),
                               exitStatus: result.status.code)
