@@ -44,7 +44,7 @@ struct CreateDatabase: ExecutableAction {
     func run(_ call: ResolvedCall, in context: RunContext) async throws -> ActionResult {
         let r = try recipe(call, context.plan)
         if r.ifNotExists {
-            let inspected = try await PostgresExecution.run(r.inspect, in: context)
+            let inspected = try await PostgresExecution.run(r.inspect, in: context, quiet: true)
             guard inspected.succeeded else {
                 return .failed(PostgresExecution.failure(r.inspect, inspected), exitStatus: inspected.status.code)
             }

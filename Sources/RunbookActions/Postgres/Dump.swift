@@ -19,12 +19,7 @@ struct Dump: ExecutableAction {
             InputSpec("jobs", .int, default: .int(2), "Parallel jobs for the directory format."),
             InputSpec("compression", .int, "Compression level 0-9 (gzip, custom, directory); default: pg_dump's."),
         ],
-        outputs: [
-            OutputSpec("path", "The artifact's path."),
-            OutputSpec("sha256", "Its sha256 (for a directory archive, of its file listing with per-file sha256)."),
-            OutputSpec("size", "Its size in bytes."),
-            OutputSpec("format", "Its format."),
-        ]
+        outputs: DumpPipeline.outputs
     )
 
     func pipeline(_ call: ResolvedCall, _ context: PlanContext) throws -> DumpPipeline {

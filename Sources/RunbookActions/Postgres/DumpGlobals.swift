@@ -15,12 +15,7 @@ struct DumpGlobals: ExecutableAction {
             InputSpec("no_role_passwords", .bool, default: .bool(false),
                       "Leave out password hashes (lets a non-superuser dump roles)."),
         ],
-        outputs: [
-            OutputSpec("path", "The artifact's path."),
-            OutputSpec("sha256", "Its sha256."),
-            OutputSpec("size", "Its size in bytes."),
-            OutputSpec("format", "Always plain."),
-        ]
+        outputs: DumpPipeline.outputs
     )
 
     func pipeline(_ call: ResolvedCall, _ context: PlanContext) throws -> DumpPipeline {
@@ -28,10 +23,11 @@ struct DumpGlobals: ExecutableAction {
         let directory = try call.string("dir")
         let name = DumpPipeline.fileName(call.optionalString("name") ?? "globals-\(DumpPipeline.safeComponent(context.runID))", format: .plain)
         try DumpPipeline.checkName(name)
-        var options = ["--globals-only"]
+        // pg_dumpall's -d takes a connection string; -l names the database to connect to.
+        var options = ["-l", endpoint.target.maintenanceDatabase, "--globals-only"]
         if try call.bool("no_role_passwords") { options.append("--no-role-passwords") }
         let admin = endpoint.target.maintenanceDatabase
-        let dump = endpoint.command("pg_dumpall", options, database: admin,
+        let dump = endpoint.command("pg_dumpall", options, database: nil,
                                     stdoutFile: (directory as NSString).appendingPathComponent(name))
         let version = endpoint.psql(database: admin, sql: ["SELECT json_build_object('server_version', current_setting('server_version'))"])
         return DumpPipeline(database: "globals", kind: .globals, format: .plain, directory: directory, name: name,

@@ -126,7 +126,7 @@ struct VerifyRestore: ExecutableAction {
     struct Failed: Error { var result: ActionResult }
 
     private func snapshot(_ command: CommandLine, _ context: RunContext) async throws -> Result<TableStatistics.Snapshot, Failed> {
-        let result = try await PostgresExecution.run(command, in: context)
+        let result = try await PostgresExecution.run(command, in: context, quiet: true)
         guard result.succeeded else {
             return .failure(Failed(result: .failed(PostgresExecution.failure(command, result), exitStatus: result.status.code)))
         }

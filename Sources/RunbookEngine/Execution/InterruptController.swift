@@ -15,15 +15,15 @@ final class InterruptController: @unchecked Sendable {
     private var signals: [Int32] = []
     var onSignal: (@Sendable (Int32) -> Void)?
 
-    /// Starts catching the signals. The source is listening before the default
-    /// action is switched off, so no signal falls between the two.
+    /// Starts catching the signals. The default action must be off before the
+    /// dispatch source is created (libdispatch takes the signal over from there).
     func install() {
         for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [weak self] in self?.fire(sig) }
             source.resume()
             sources.append(source)
-            signal(sig, SIG_IGN)
         }
     }
 

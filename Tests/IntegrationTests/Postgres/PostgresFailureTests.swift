@@ -17,16 +17,31 @@ final class PostgresFailureTests: PostgresSuite {
         }
     }
 
-    /// The seed's pipefail bug: pg_dump fails after writing part of its output.
+    /// The seed's pipefail bug: pg_dump fails after it has written part of its output.
+    /// Row-level security makes pg_dump (which runs with row_security=off) fail at that
+    /// table's COPY, after the schema and earlier tables are already written.
     func testADumpThatFailsHalfwayLeavesNoArtifactInAnyFormat() async throws {
         try cluster.psql("shared_services_db", """
             DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'limited') THEN
                 CREATE ROLE limited LOGIN PASSWORD 'limited-pw'; END IF; END $$;
-            GRANT USAGE ON SCHEMA event_service TO limited;
-            GRANT SELECT ON event_service.events TO limited;
-            CREATE TABLE IF NOT EXISTS public.zz_secret (x int);
-            REVOKE ALL ON public.zz_secret FROM limited;
+            GRANT USAGE ON SCHEMA event_service, notification_service TO limited;
+            GRANT SELECT ON ALL TABLES IN SCHEMA event_service, notification_service TO limited;
+            GRANT SELECT ON ALL SEQUENCES IN SCHEMA event_service TO limited;
+            CREATE TABLE IF NOT EXISTS public.zz_guarded (x int);
+            INSERT INTO public.zz_guarded VALUES (1);
+            GRANT SELECT ON public.zz_guarded TO limited;
+            ALTER TABLE public.zz_guarded ENABLE ROW LEVEL SECURITY;
+            DROP POLICY IF EXISTS only_some ON public.zz_guarded;
+            CREATE POLICY only_some ON public.zz_guarded USING (x > 0);
             """)
+        defer { _ = try? cluster.psql("shared_services_db", "DROP TABLE public.zz_guarded") }
+        // The failure really is halfway: run directly, pg_dump writes output, then exits 1.
+        let probe = cluster.root + "/probe.sql"
+        let status = try ChildProcess.spawn(["pg_dump", "-U", "limited", "-d", "shared_services_db"],
+                                            environment: cluster.clientEnvironment, stdout: probe).wait()
+        XCTAssertEqual(status, 1)
+        XCTAssertGreaterThan(try DurableFiles.size(probe), 1000, "pg_dump wrote part of the dump before failing")
+
         var target = cluster.tcpTarget(secretName: "limited_password")
         target.user = "limited"
         let here = SourceLocation(file: "t", line: 1, column: 1)
@@ -34,11 +49,11 @@ final class PostgresFailureTests: PostgresSuite {
         profile.targets.append(TargetDecl(name: "limited", binding: .postgres(target), location: here))
         let limited = PostgresActionHarness(cluster: cluster, processes: Self.makeRunner(), profile: profile,
                                             secrets: ["limited_password": "limited-pw"])
-        for format in ["gzip", "plain", "custom"] {
+        for format in ["plain", "gzip", "custom", "directory"] {
             let dump = try await limited.run(Dump(), ["target": "limited", "database": "shared_services_db", "dir": .string(backups),
                                                       "format": .string(format), "name": .string("half-\(format)")])
             XCTAssertFalse(dump.succeeded, format)
-            XCTAssertTrue(dump.message?.contains("permission denied") == true, "\(format): \(dump.message ?? "")")
+            XCTAssertTrue(dump.message?.contains("row-level security") == true, "\(format): \(dump.message ?? "")")
             XCTAssertEqual(directoryListing(backups).filter { $0.hasPrefix("half-") }, [], "\(format) left files behind")
             XCTAssertEqual(try ManifestStore(directory: backups).read().artifacts.count, 0)
         }
@@ -81,17 +96,8 @@ final class PostgresFailureTests: PostgresSuite {
 
     func testDropRefusesWhileSomeoneIsConnectedUnlessToldToTerminate() async throws {
         try cluster.psql("postgres", "CREATE DATABASE busy_db")
-        let session = Process()
-        session.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        session.arguments = ["psql", "-X", "-d", "busy_db", "-c", "SELECT pg_sleep(120)"]
-        session.environment = cluster.clientEnvironment
-        session.standardOutput = FileHandle.nullDevice
-        session.standardError = FileHandle.nullDevice
-        try session.run()
-        defer { if session.isRunning { session.terminate() } }
-        for _ in 0..<100 where try cluster.psql("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = 'busy_db'") == "0" {
-            try await Task.sleep(nanoseconds: 50_000_000)
-        }
+        let session = try cluster.openSession("busy_db")
+        defer { session.terminate() }
         let refused = try await harness.run(DropDatabase(), ["target": "db", "database": "busy_db"])
         XCTAssertFalse(refused.succeeded)
         XCTAssertTrue(refused.message?.contains("1 active connection") == true, refused.message ?? "")

@@ -30,7 +30,7 @@ final class PostgresOperationsTests: PostgresSuite {
         target.port = try PostgresCluster.freePort()
         var profile = harness.profile
         profile.targets.append(TargetDecl(name: "nowhere", binding: .postgres(target), location: SourceLocation(file: "t", line: 1, column: 1)))
-        let h = PostgresActionHarness(cluster: cluster, processes: Self.makeRunner(), profile: profile, secrets: [:])
+        let h = PostgresActionHarness(cluster: cluster, processes: Self.makeRunner(), profile: profile, secrets: ["pg_password": cluster.password])
         let start = Date()
         let result = try await h.run(WaitReady(), ["target": "nowhere", "timeout": "2s", "interval": "500ms"])
         XCTAssertFalse(result.succeeded)

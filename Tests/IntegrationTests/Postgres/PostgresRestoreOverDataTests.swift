@@ -33,17 +33,8 @@ final class PostgresRestoreOverDataTests: PostgresSuite {
         XCTAssertNotEqual(try cluster.tableChecksums("clean_target"), source)
 
         // A client is still connected, as the services would be.
-        let session = Process()
-        session.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        session.arguments = ["psql", "-X", "-d", "clean_target", "-c", "SELECT pg_sleep(120)"]
-        session.environment = cluster.clientEnvironment
-        session.standardOutput = FileHandle.nullDevice
-        session.standardError = FileHandle.nullDevice
-        try session.run()
-        defer { if session.isRunning { session.terminate() } }
-        for _ in 0..<100 where try cluster.psql("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = 'clean_target'") == "0" {
-            try await Task.sleep(nanoseconds: 50_000_000)
-        }
+        let session = try cluster.openSession("clean_target")
+        defer { session.terminate() }
 
         let integrity = try await harness.run(VerifyArtifact(), ["from": .string(path)])
         XCTAssertTrue(integrity.succeeded, integrity.message ?? "")

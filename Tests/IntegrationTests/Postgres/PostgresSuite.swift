@@ -42,6 +42,6 @@ class PostgresSuite: XCTestCase {
 
     /// The process runner every test uses.
     static func makeRunner() -> any ProcessRunning {
-        InterimProcessRunner()
+        ProcessRunner()
     }
 }

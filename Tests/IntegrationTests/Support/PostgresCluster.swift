@@ -68,7 +68,10 @@ final class PostgresCluster: @unchecked Sendable {
     }
 
     func start() throws {
-        try Self.asUser(osUser, [Self.binDir + "/pg_ctl", "-D", dataDir, "-l", root + "/server.log", "-w", "-t", "30", "start"])
+        // The server outlives pg_ctl and would inherit (and hold open) a pipe to our stdout,
+        // so pg_ctl's own output goes to a file.
+        try Self.daemonize(["runuser", "-u", osUser, "--", Self.binDir + "/pg_ctl", "-D", dataDir, "-l", root + "/server.log",
+                            "-w", "-t", "30", "start"], log: root + "/pg_ctl.log")
         running = true
     }
 
@@ -127,6 +130,18 @@ final class PostgresCluster: @unchecked Sendable {
     @discardableResult
     func client(_ argv: [String]) throws -> String {
         try Self.run(argv, environment: clientEnvironment)
+    }
+
+    /// A client connected to `database` (as a service would be), until `terminate()`d or
+    /// its connection is killed. Returns once the server lists it.
+    func openSession(_ database: String) throws -> ChildProcess {
+        let session = try ChildProcess.spawn(["psql", "-X", "-d", database, "-c", "SELECT pg_sleep(300)"], environment: clientEnvironment)
+        for _ in 0..<200 {
+            if try psql("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = '\(database)'") != "0" { return session }
+            usleep(25_000)
+        }
+        session.terminate()
+        throw HarnessError(description: "a session on \(database) never showed up in pg_stat_activity")
     }
 
     func databaseExists(_ name: String) throws -> Bool {
@@ -218,36 +233,32 @@ final class PostgresCluster: @unchecked Sendable {
         _ = try run(argv, environment: ProcessInfo.processInfo.environment)
     }
 
-    /// Runs a process to completion (cwd `/`, so runuser'd children can always read it) and
-    /// returns stdout; throws with stderr when it fails.
+    /// Runs a process to completion and returns its stdout; throws with stderr when it fails.
+    /// Output goes through temporary files, not pipes: a server started by pg_ctl would
+    /// inherit a pipe and hold it open forever.
     @discardableResult
     static func run(_ argv: [String], environment: [String: String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = argv
-        process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
-        var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
+        let base = NSTemporaryDirectory() + "runbook-harness-" + UUID().uuidString
+        defer {
+            unlink(base + ".out")
+            unlink(base + ".err")
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HarnessError(description: "\(argv.joined(separator: " ").prefix(300)) failed (\(process.terminationStatus)): \(String(decoding: errData, as: UTF8.self))")
+        let status = try ChildProcess.spawn(argv, environment: environment, stdout: base + ".out", stderr: base + ".err").wait()
+        let out = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
+        guard status == 0 else {
+            let err = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+            throw HarnessError(description: "\(argv.joined(separator: " ").prefix(300)) failed (\(status)): \(err)\(out.prefix(2000))")
         }
-        return String(decoding: outData, as: UTF8.self)
+        return out
+    }
+
+    /// Runs a command that leaves a daemon behind, with its output in `log`.
+    static func daemonize(_ argv: [String], log: String) throws {
+        let status = try ChildProcess.spawn(argv, environment: ProcessInfo.processInfo.environment, stdout: log, stderr: log).wait()
+        guard status == 0 else {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw HarnessError(description: "\(argv.joined(separator: " ")) failed (\(status)): \(text)")
+        }
     }
 
     /// A port on 127.0.0.1 that nothing listens on right now.

@@ -45,13 +45,13 @@ final class DumpManifestTests: XCTestCase {
         await withTaskGroup(of: Void.self) { group in
             for worker in 0..<4 {
                 group.addTask {
-                    for i in 0..<25 {
+                    for i in 0..<5 {
                         try? store.update { $0.artifacts.append(ManifestFixtures.record("w\(worker)-\(i).dump", database: "d", finished: Date())) }
                     }
                 }
             }
         }
-        XCTAssertEqual(Set(try store.read().artifacts.map(\.path)).count, 100)
+        XCTAssertEqual(Set(try store.read().artifacts.map(\.path)).count, 20)
     }
 
     func testACorruptManifestIsReportedAndNeverOverwritten() throws {

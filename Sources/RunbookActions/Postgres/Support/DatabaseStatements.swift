@@ -79,7 +79,7 @@ enum DatabaseStatements {
     /// Runs a drop: refuses while other sessions are connected unless told to terminate them.
     /// Returns nil on success, else the failure.
     static func runDrop(_ c: DropCommands, in context: RunContext) async throws -> ActionResult? {
-        let inspected = try await PostgresExecution.run(c.inspect, in: context)
+        let inspected = try await PostgresExecution.run(c.inspect, in: context, quiet: true)
         guard inspected.succeeded else {
             return .failed(PostgresExecution.failure(c.inspect, inspected), exitStatus: inspected.status.code)
         }

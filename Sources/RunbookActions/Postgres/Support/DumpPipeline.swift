@@ -31,6 +31,14 @@ struct DumpPipeline: Sendable {
     /// The text a SQL dump ends with when pg_dump finished writing it.
     var trailer: String?
 
+    /// The outputs of every action that writes an artifact.
+    static let outputs = [
+        OutputSpec("path", "The artifact's path."),
+        OutputSpec("sha256", "Its sha256 (for a directory archive, of its file listing with per-file sha256)."),
+        OutputSpec("size", "Its size in bytes."),
+        OutputSpec("format", "Its format."),
+    ]
+
     var finalPath: String { (directory as NSString).appendingPathComponent(name) }
     var partialPath: String { finalPath + ".partial" }
     /// True when the runner writes the artifact from stdout (and owns its `.partial` rename).
@@ -166,7 +174,7 @@ struct DumpPipeline: Sendable {
     }
 
     private func gatherStatistics(_ context: RunContext) async throws -> TableStatistics.Snapshot {
-        let result = try await PostgresExecution.run(statistics, in: context)
+        let result = try await PostgresExecution.run(statistics, in: context, quiet: true)
         guard result.succeeded else {
             throw Failure(message: "the dump finished but counting its rows failed: " + PostgresExecution.failure(statistics, result),
                           exitStatus: result.status.code)
@@ -196,7 +204,7 @@ struct DumpPipeline: Sendable {
             }
         }
         if let readBack {
-            let result = try await PostgresExecution.run(readBack, in: context)
+            let result = try await PostgresExecution.run(readBack, in: context, quiet: true)
             guard result.succeeded else {
                 throw Failure(message: "\(path) does not read back: " + PostgresExecution.failure(readBack, result),
                               exitStatus: result.status.code)

@@ -5,10 +5,11 @@ import RunbookEngine
 /// Runs the processes postgres actions planned, through the engine's `ProcessRunning`
 /// (so timeouts, process-group teardown and redaction apply), and words their failures.
 enum PostgresExecution {
-    /// Runs one planned command with its secrets resolved, streaming its output to the log.
-    static func run(_ command: CommandLine, in context: RunContext, timeout: Double? = nil) async throws -> ProcessResult {
+    /// Runs one planned command with its secrets resolved, streaming its output to the log;
+    /// `quiet` for the engine's own queries, whose JSON answers mean nothing to an operator.
+    static func run(_ command: CommandLine, in context: RunContext, timeout: Double? = nil, quiet: Bool = false) async throws -> ProcessResult {
         try await context.processes.run(command, environment: context.environment(for: command),
-                                        timeout: timeout ?? context.timeout, onOutput: context.log)
+                                        timeout: timeout ?? context.timeout, onOutput: quiet ? { _ in } : context.log)
     }
 
     /// `pg_dump failed (exit 1): pg_dump: error: ... database "x" does not exist`

@@ -1,0 +1,267 @@
+import Foundation
+import RunbookCore
+@testable import RunbookActions
+
+/// A throwaway PostgreSQL 15 cluster for PITR tests, managed the way the `pitr` actions
+/// expect a `via: local` server: a data directory owned by an unprivileged OS user (initdb
+/// refuses root), started with `pg_ctl -D DATA -l DATA.server.log`, in a private temporary
+/// directory owned by that user (so the data directory can be renamed beside itself),
+/// listening on a private unix socket only (`listen_addresses = ''`) on a free port.
+/// Archiving is *not* configured here: the tests turn it on with the `wal-archiving-setup` runbook.
+///
+/// `shutdown()` stops every server the test left running under the directory and deletes it;
+/// call it from `tearDown`/`defer`.
+final class PITRCluster: @unchecked Sendable {
+    static let binDir = "/usr/lib/postgresql/15/bin"
+    static let osUserName = "runbook-pg"
+    static let superuser = "postgres"
+
+    let root: String
+    let dataDir: String
+    let socketDir: String
+    let archiveDir: String
+    let backupDir: String
+    let stateDir: String
+    let port: Int
+
+    struct HarnessError: Error, CustomStringConvertible { var description: String }
+
+    init() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binDir + "/initdb") else {
+            throw HarnessError(description: "PostgreSQL 15 server binaries are missing in \(Self.binDir) (apt-get install -y postgresql-15)")
+        }
+        try Self.ensureUser()
+        var template = Array((NSTemporaryDirectory() + "runbook-pitr-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw HarnessError(description: "mkdtemp failed") }
+        root = String(cString: made)
+        dataDir = root + "/data"
+        socketDir = root + "/sock"
+        archiveDir = root + "/wal_archive"
+        backupDir = root + "/backups"
+        stateDir = root + "/state"
+        port = try Self.freePort()
+        do {
+            try Self.sh(["chown", Self.osUserName, root])
+            chmod(root, 0o755)
+            try Self.asUser(["mkdir", "-m", "0700", socketDir])
+            try Self.asUser([Self.binDir + "/initdb", "-D", dataDir, "-U", Self.superuser, "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"])
+            let conf = """
+
+                listen_addresses = ''
+                port = \(port)
+                unix_socket_directories = '\(socketDir)'
+                max_connections = 30
+                shared_buffers = 32MB
+                """
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dataDir + "/postgresql.conf"))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data((conf + "\n").utf8))
+            try handle.close()
+            try start()
+        } catch {
+            shutdown()
+            throw error
+        }
+    }
+
+    /// The server log, where the `pitr` actions also write (`<data_dir>.server.log`).
+    var logFile: String { dataDir + ".server.log" }
+
+    func start() throws {
+        try Self.asUser([Self.binDir + "/pg_ctl", "-D", dataDir, "-l", logFile, "-w", "-t", "60", "start"])
+    }
+
+    func stopFast() throws {
+        try Self.asUser([Self.binDir + "/pg_ctl", "-D", dataDir, "-m", "fast", "-w", "-t", "60", "stop"])
+    }
+
+    var isRunning: Bool {
+        (try? Self.asUser([Self.binDir + "/pg_ctl", "-D", dataDir, "status"])) != nil
+    }
+
+    /// Every server still running on a directory under `root` is stopped, then `root` is deleted.
+    func shutdown() {
+        let dirs = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        for name in dirs where FileManager.default.fileExists(atPath: root + "/" + name + "/postmaster.pid") {
+            _ = try? Self.asUser([Self.binDir + "/pg_ctl", "-D", root + "/" + name, "-m", "immediate", "-w", "-t", "30", "stop"])
+        }
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    // MARK: - Profile and targets
+
+    var target: PostgresTarget {
+        PostgresTarget(via: .local, host: socketDir, port: port, user: Self.superuser, dataDir: dataDir, binDir: Self.binDir)
+    }
+
+    /// A profile file binding target `db` to this cluster.
+    func writeProfile() throws -> String {
+        let path = root + "/profile.yaml"
+        let text = """
+            profile: pitr-test
+            description: A throwaway PostgreSQL 15 cluster of an integration test.
+            targets:
+              db:
+                postgres:
+                  via: local
+                  host: \(socketDir)
+                  port: \(port)
+                  user: \(Self.superuser)
+                  data_dir: \(dataDir)
+                  bin_dir: \(Self.binDir)
+
+            """
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    // MARK: - Direct access, independent of the code under test
+
+    @discardableResult
+    func psql(_ sql: String, database: String = "postgres") throws -> String {
+        try Self.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port),
+                      "-U", Self.superuser, "-d", database, "-c", sql]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The server's clock, to microseconds.
+    func clock() throws -> Instant {
+        let text = try psql("SELECT extract(epoch FROM clock_timestamp())")
+        guard let t = Instant.parseEpoch(text) else { throw HarnessError(description: "bad clock \(text)") }
+        return t
+    }
+
+    func archivedNames() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: archiveDir).sorted()
+    }
+
+    /// SIGKILL to the postmaster: a crash, leaving WAL that was not archived yet only in pg_wal.
+    func crash() throws {
+        let pidText = try String(contentsOfFile: dataDir + "/postmaster.pid", encoding: .utf8)
+        guard let pid = Int32(pidText.split(separator: "\n").first ?? "") else { throw HarnessError(description: "no postmaster pid") }
+        kill(pid, SIGKILL)
+        let deadline = Date().addingTimeInterval(10)
+        while kill(pid, 0) == 0 && Date() < deadline { usleep(10_000) }
+    }
+
+    // MARK: - Processes
+
+    static func ensureUser() throws {
+        if getpwnam(osUserName) == nil {
+            try sh(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", osUserName])
+        }
+    }
+
+    @discardableResult
+    static func asUser(_ argv: [String]) throws -> String {
+        try run(["runuser", "-u", osUserName, "--"] + argv)
+    }
+
+    static func sh(_ argv: [String]) throws {
+        _ = try run(argv)
+    }
+
+    /// Runs a process to completion (cwd `/`, readable by everyone) and returns stdout;
+    /// throws with stderr when it fails.
+    @discardableResult
+    static func run(_ argv: [String], environment: [String: String] = [:]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = argv
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "PGPASSWORD")
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        process.currentDirectoryURL = URL(fileURLWithPath: "/")
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw HarnessError(description: "\(argv.joined(separator: " ").prefix(300)) failed (\(process.terminationStatus)): \(String(decoding: errData, as: UTF8.self).suffix(2000))")
+        }
+        return String(decoding: outData, as: UTF8.self)
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw HarnessError(description: "socket() failed") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw HarnessError(description: "bind() failed") }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        guard named == 0 else { throw HarnessError(description: "getsockname() failed") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+/// The built `runbook` binary (beside the test bundle, or `$RUNBOOK_BIN`), run as an operator would.
+enum PITRRunbookCLI {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var text: String { stdout + stderr }
+    }
+
+    static var path: String {
+        if let p = ProcessInfo.processInfo.environment["RUNBOOK_BIN"], !p.isEmpty { return p }
+        let testExecutable = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).resolvingSymlinksInPath()
+        return testExecutable.deletingLastPathComponent().appendingPathComponent("runbook").path
+    }
+
+    static var repoRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    /// `runbook run NAME --profile P --state-dir S --yes --param k=v ...` from the repository's runbooks.
+    static func run(_ runbook: String, cluster: PITRCluster, profile: String, params: [String: String]) throws -> Output {
+        var args = ["run", runbook, "--profile", profile, "--state-dir", cluster.stateDir, "--yes",
+                    "--runbooks-dir", repoRoot + "/runbooks"]
+        for key in params.keys.sorted() { args += ["--param", "\(key)=\(params[key]!)"] }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        process.environment = env
+        process.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
