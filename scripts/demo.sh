@@ -55,7 +55,11 @@ cleanup() {
   else
     rm -rf "$SANDBOX"
   fi
-  if [ "$status" -eq 0 ]; then say "${dim}cleaned up: servers stopped, $SANDBOX removed${off}"; else say "${red}demo failed (exit $status); cleaned up${off}" >&2; fi
+  case $status in
+    0) say "${dim}cleaned up: servers stopped, $SANDBOX removed${off}" ;;
+    4|130) say "${red}demo interrupted; cleaned up${off}" >&2 ;;
+    *) say "${red}demo failed (exit $status); cleaned up${off}" >&2 ;;
+  esac
   exit "$status"
 }
 trap cleanup EXIT
@@ -114,8 +118,10 @@ say "PostgreSQL 15 on $SANDBOX/pg-socket:$PG_PORT: ${DATABASES[*]}"
 
 weed=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/weed
 [ -x "$weed" ] || weed=$(command -v weed)
+# Servers run in their own session: Ctrl-C reaches the demo and the runbook step it runs,
+# and the clean-up below stops the servers in order (a Ctrl-C would kill them mid-step).
 AWS_ACCESS_KEY_ID=$RUNBOOK_DEMO_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$RUNBOOK_DEMO_S3_SECRET_KEY \
-  "$weed" mini -dir="$SANDBOX/s3" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+  setsid "$weed" mini -dir="$SANDBOX/s3" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
   -s3.port=$S3_PORT -master.port=18334 -volume.port=18335 -filer.port=18336 -admin.port=18337 \
   -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0 -master.telemetry=false \
   -filer.localSocket="$SANDBOX/run/filer.sock" -s3.localSocket="$SANDBOX/run/s3.sock" \
@@ -140,7 +146,7 @@ done < "$SANDBOX/run/empty-objects"
 rm -rf "$SANDBOX/media-src"
 say "SeaweedFS S3 on 127.0.0.1:$S3_PORT: bucket $BUCKET with sample media"
 
-APP_PORT=$APP_PORT S3_PORT=$S3_PORT HEALTH_DATABASES="${DATABASES[*]}" python3 "$repo/scripts/demo/health_server.py" > "$SANDBOX/app.log" 2>&1 &
+APP_PORT=$APP_PORT S3_PORT=$S3_PORT HEALTH_DATABASES="${DATABASES[*]}" setsid python3 "$repo/scripts/demo/health_server.py" > "$SANDBOX/app.log" 2>&1 &
 app_pid=$!
 echo "$app_pid" > "$SANDBOX/run/app.pid"
 for _ in $(seq 1 50); do curl -sf -o /dev/null -m 1 "http://127.0.0.1:$APP_PORT/actuator/health" && break; sleep 0.1; done
