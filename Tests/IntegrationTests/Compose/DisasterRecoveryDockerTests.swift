@@ -65,8 +65,20 @@ final class DisasterRecoveryDockerTests: XCTestCase {
         let health = try Host.run(["curl", "-sS", "-m", "5", stack.appURL + "/actuator/health"])
         XCTAssertTrue(health.contains("\"status\": \"UP\""), health)
 
-        // The audit trail is intact, and the run's duration (the RTO achieved) is in the history.
+        // The audit trail is intact; it shows the PostgreSQL tools ran inside the container
+        // (the host's own pg_dump was not used), and no secret value reached it.
         try runbook(["audit", "verify", "--state-dir", state], secrets: [:])
+        let audit = try String(contentsOfFile: state + "/audit.jsonl", encoding: .utf8).split(separator: "\n")
+        for tool in ["\"pg_dump\"", "\"pg_restore\""] {
+            XCTAssertTrue(audit.contains { $0.contains(tool) && $0.contains("compose exec postgres-shared") }, "\(tool) through docker compose exec")
+            XCTAssertFalse(audit.contains { $0.contains(tool) && $0.contains("\"transport\":\"local\"") }, "\(tool) never on the host")
+        }
+        for secret in secrets.values {
+            XCTAssertFalse(audit.contains { $0.contains(secret) }, "a secret value is in the audit trail")
+            XCTAssertFalse(recovery.contains(secret), "a secret value is in the terminal output")
+        }
+
+        // The run's duration (the RTO achieved) is in the history.
         let history = try runbook(["history", "--state-dir", state, "--format", "json"], secrets: [:])
         let runs = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(history.utf8)) as? [[String: Any]])
         let dr = try XCTUnwrap(runs.first { $0["runbook"] as? String == "disaster-recovery" })
