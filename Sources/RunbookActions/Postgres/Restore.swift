@@ -91,7 +91,7 @@ struct Restore: ExecutableAction {
             let staging = (format == .directory || jobs > 1)
                 ? ContainerStaging(endpoint, runID: context.runID, name: (located.path as NSString).lastPathComponent) : nil
             if let staging {
-                steps.append(staging.copyIn(from: located.path))
+                steps += staging.copyIn(from: located.path, isDirectory: format == .directory)
                 restore = endpoint.command("pg_restore", args, database: database, trailing: [staging.containerPath])
                 cleanup.append(staging.remove)
             } else {
