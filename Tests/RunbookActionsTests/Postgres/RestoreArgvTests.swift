@@ -127,4 +127,12 @@ final class RestoreArgvTests: XCTestCase {
         XCTAssertTrue(PostgresCalls.commands(ops).isEmpty)
         XCTAssertTrue(PostgresCalls.builtins(ops)[0].contains("once it exists"))
     }
+
+    func testLatestWithoutAManifestYetIsDecidedAtRunTime() throws {
+        // disaster-recovery is planned on machines without the backups (and before the first one).
+        let ops = try plan(PostgresCalls.composeTarget, ["from": "latest", "backup_dir": .string(dir + "/none")])
+        XCTAssertEqual(PostgresCalls.commands(ops), [])
+        XCTAssertTrue(PostgresCalls.builtins(ops).first?.hasPrefix("restore the newest verified backup of shared_services_db recorded in \(dir)/none/manifest.json") ?? false,
+                      "\(PostgresCalls.builtins(ops))")
+    }
 }
