@@ -94,6 +94,7 @@ aws_s3() {
   AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null aws --endpoint-url "http://127.0.0.1:$S3_PORT" "$@"
 }
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -A -t "$@"; }
+http_get() { python3 "$repo/scripts/demo/http_get.py" "$@"; }
 
 # ---------------------------------------------------------------------------------------
 phase "1. Sandbox AqStream in $SANDBOX"
@@ -129,7 +130,7 @@ AWS_ACCESS_KEY_ID=$RUNBOOK_DEMO_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$RUNBOOK_DEM
 weed_pid=$!
 echo "$weed_pid" > "$SANDBOX/run/weed.pid"
 for _ in $(seq 1 100); do
-  curl -s -o /dev/null -m 1 "http://127.0.0.1:$S3_PORT/healthz" && aws_s3 s3api head-bucket --bucket $BUCKET 2>/dev/null && break
+  http_get "http://127.0.0.1:$S3_PORT/healthz" 1 >/dev/null 2>&1 && aws_s3 s3api head-bucket --bucket $BUCKET 2>/dev/null && break
   kill -0 "$weed_pid" 2>/dev/null || die "SeaweedFS exited; see its log above: $(tail -n 5 "$SANDBOX/s3.log")"
   sleep 0.2
 done
@@ -149,8 +150,8 @@ say "SeaweedFS S3 on 127.0.0.1:$S3_PORT: bucket $BUCKET with sample media"
 APP_PORT=$APP_PORT S3_PORT=$S3_PORT HEALTH_DATABASES="${DATABASES[*]}" setsid python3 "$repo/scripts/demo/health_server.py" > "$SANDBOX/app.log" 2>&1 &
 app_pid=$!
 echo "$app_pid" > "$SANDBOX/run/app.pid"
-for _ in $(seq 1 50); do curl -sf -o /dev/null -m 1 "http://127.0.0.1:$APP_PORT/actuator/health" && break; sleep 0.1; done
-say "app on 127.0.0.1:$APP_PORT: $(curl -s -m 2 "http://127.0.0.1:$APP_PORT/actuator/health")"
+for _ in $(seq 1 50); do http_get "http://127.0.0.1:$APP_PORT/actuator/health" 2 >/dev/null 2>&1 && break; sleep 0.1; done
+say "app on 127.0.0.1:$APP_PORT: $(http_get "http://127.0.0.1:$APP_PORT/actuator/health" 5)"
 
 # What "everything is back" will be compared with, measured with psql and the aws CLI
 # (independent of runbook): rows:md5 of each table's rows in byte order, sha256 of each object.
@@ -192,7 +193,7 @@ for db in "${DATABASES[@]}"; do psql_q -d postgres -c "DROP DATABASE $db WITH (F
 aws_s3 s3 rm --only-show-errors --recursive "s3://$BUCKET"
 disaster_at=$(date +%s.%N)
 say "databases left: $(psql_q -d postgres -c "SELECT count(*) FROM pg_database WHERE datname IN ('${DATABASES[0]}','${DATABASES[1]}','${DATABASES[2]}')"); objects left: $(aws_s3 s3 ls --recursive "s3://$BUCKET" | wc -l)"
-say "app health: $(curl -s -m 2 "http://127.0.0.1:$APP_PORT/actuator/health")"
+say "app health: $(http_get "http://127.0.0.1:$APP_PORT/actuator/health" 5 || true)"
 
 # ---------------------------------------------------------------------------------------
 phase "4. Recovery"
@@ -228,7 +229,7 @@ for k in sorted(set(ob) ^ set(same_objects))[:10]:
     print(f"  differs or missing: {k[0]}")
 sys.exit(0 if ok else 1)
 PY
-say "app health: $(curl -s -m 2 "http://127.0.0.1:$APP_PORT/actuator/health")"
+say "app health: $(http_get "http://127.0.0.1:$APP_PORT/actuator/health" 5 || true)"
 
 # ---------------------------------------------------------------------------------------
 phase "6. Audit"

@@ -60,7 +60,7 @@ final class ComposeActionsTests: XCTestCase {
             XCTAssertEqual(states[service], "running healthy", "\(service) right after compose.up --wait")
         }
         // The app is UP only while PostgreSQL and S3 both accept connections.
-        let health = try Host.run(["curl", "-sS", "-m", "5", stack.appURL + "/actuator/health"])
+        let health = try stack.appHealth()
         XCTAssertTrue(health.contains("\"status\": \"UP\""), health)
         print("compose.up --wait (3 services, new containers, existing data): \(String(format: "%.1f", seconds))s")
     }

@@ -54,7 +54,9 @@ final class ComposeStack: @unchecked Sendable {
         let fm = FileManager.default
         try Host.run(["cp", "-R", Self.templateDir, projectDir])
         try fm.createDirectory(atPath: projectDir + "/app", withIntermediateDirectories: true)
-        try Host.run(["cp", Self.repositoryRoot + "/scripts/demo/health_server.py", projectDir + "/app/health_server.py"])
+        for script in ["health_server.py", "http_get.py"] {
+            try Host.run(["cp", Self.repositoryRoot + "/scripts/demo/" + script, projectDir + "/app/" + script])
+        }
         for dir in ["volumes/postgres", "volumes/s3"] {
             try fm.createDirectory(atPath: projectDir + "/" + dir, withIntermediateDirectories: true)
             chown(projectDir + "/" + dir, uid, gid)
@@ -127,6 +129,13 @@ final class ComposeStack: @unchecked Sendable {
             if parts.count == 2 { states[parts[0]] = parts[1].trimmingCharacters(in: .whitespaces) }
         }
         return states
+    }
+
+    /// The app's health endpoint's answer (any status), fetched without curl.
+    func appHealth() throws -> String {
+        let out = try Host.runCombined(["python3", Self.repositoryRoot + "/scripts/demo/http_get.py", appURL + "/actuator/health", "10"],
+                                       environment: ProcessInfo.processInfo.environment, directory: "/")
+        return out.text
     }
 
     /// When the service's container last started (`docker inspect .State.StartedAt`).

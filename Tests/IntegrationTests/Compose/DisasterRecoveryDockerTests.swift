@@ -62,7 +62,7 @@ final class DisasterRecoveryDockerTests: XCTestCase {
         for service in ComposeStack.services {
             XCTAssertEqual(try stack.states()[service], "running healthy", service)
         }
-        let health = try Host.run(["curl", "-sS", "-m", "5", stack.appURL + "/actuator/health"])
+        let health = try stack.appHealth()
         XCTAssertTrue(health.contains("\"status\": \"UP\""), health)
 
         // The audit trail is intact; it shows the PostgreSQL tools ran inside the container
