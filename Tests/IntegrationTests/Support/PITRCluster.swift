@@ -164,33 +164,14 @@ final class PITRCluster: @unchecked Sendable {
     /// throws with stderr when it fails.
     @discardableResult
     static func run(_ argv: [String], environment: [String: String] = [:]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = argv
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "PGPASSWORD")
         for (k, v) in environment { env[k] = v }
-        process.environment = env
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
+        let out = try SpawnedProcess.run(argv, environment: env)
+        guard out.status == 0 else {
+            throw HarnessError(description: "\(argv.joined(separator: " ").prefix(300)) failed (\(out.status)): \(out.stderr.suffix(2000))")
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HarnessError(description: "\(argv.joined(separator: " ").prefix(300)) failed (\(process.terminationStatus)): \(String(decoding: errData, as: UTF8.self).suffix(2000))")
-        }
-        return String(decoding: outData, as: UTF8.self)
+        return out.stdout
     }
 
     static func freePort() throws -> Int {
@@ -239,29 +220,9 @@ enum PITRRunbookCLI {
         var args = ["run", runbook, "--profile", profile, "--state-dir", cluster.stateDir, "--yes",
                     "--runbooks-dir", repoRoot + "/runbooks"]
         for key in params.keys.sorted() { args += ["--param", "\(key)=\(params[key]!)"] }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = args
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
-        process.environment = env
-        process.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let out = try SpawnedProcess.run([path] + args, environment: env, cwd: repoRoot)
+        return Output(status: out.status, stdout: out.stdout, stderr: out.stderr)
     }
 }

@@ -29,7 +29,8 @@ struct RestoreOriginal: PITRAction {
     func commands(_ call: ResolvedCall, _ server: PITRServer, owner: String) throws -> Commands {
         let data = try server.dataDir()
         let original = try call.string("original")
-        guard DataDirectory.parent(of: original) == DataDirectory.parent(of: data) else {
+        // In a plan the path is still `<steps.x.outputs.moved_to>`; a run checks the real one.
+        guard original.hasPrefix("<") || DataDirectory.parent(of: original) == DataDirectory.parent(of: data) else {
             throw ActionInputError.invalid("original", "must be beside the data directory (in \(DataDirectory.parent(of: data)))")
         }
         let timeout = Int(try call.duration("timeout"))
@@ -50,7 +51,8 @@ struct RestoreOriginal: PITRAction {
         let server = try PITRServer(call, context)
         let original = try call.string("original")
         let c = try commands(call, server, owner: call.optionalString("server_user") ?? PITRServer.ownerPlaceholder(original))
-        return [.command(server.ownerQuery(original, serverStopped: true)), .command(c.original), .command(try server.status(as: "<owner>")),
+        let lookup: [PlannedOperation] = call.has("server_user") ? [] : [.command(server.ownerQuery(original, serverStopped: true))]
+        return lookup + [.command(c.original), .command(try server.status(as: "<owner>")),
                 .builtin("if it runs (falling back to -m immediate):"), .command(c.stopFast),
                 .command(c.dataExists), .builtin("if it exists, keep the failed recovery:"), .command(c.keepFailed),
                 .command(c.putBack), .command(c.sync), .command(c.start), .command(c.ping)]
