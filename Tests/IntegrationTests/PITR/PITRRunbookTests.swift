@@ -132,6 +132,30 @@ final class PITRRunbookTests: XCTestCase {
         print("PITR runbook wall time: \(String(format: "%.2f", seconds))s")
     }
 
+    func testPITRToARestorePointKeepsExactlyTheBatchesBeforeIt() throws {
+        try mustSucceed("wal-archiving-setup")
+        try cluster.psql("CREATE TABLE pitr_events (batch int NOT NULL, n int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())")
+        try mustSucceed("base-backup")
+        try cluster.psql("INSERT INTO pitr_events (batch, n) SELECT 1, g FROM generate_series(1, 100) g")
+        try cluster.psql("SELECT pg_create_restore_point('before-batch-2')")
+        try cluster.psql("INSERT INTO pitr_events (batch, n) SELECT 2, g FROM generate_series(1, 100) g")
+        let out = try mustSucceed("pitr", ["target_name": "before-batch-2"])
+        XCTAssertEqual(try batches(), "1:100", out.text)
+        XCTAssertTrue(out.text.contains("restore point \"before-batch-2\" at "), out.text)
+        XCTAssertTrue(try String(contentsOfFile: cluster.logFile, encoding: .utf8).contains("recovery stopping at restore point \"before-batch-2\""))
+    }
+
+    func testPITRToAnLSNKeepsExactlyTheTransactionsBeforeIt() throws {
+        try mustSucceed("wal-archiving-setup")
+        try cluster.psql("CREATE TABLE pitr_events (batch int NOT NULL, n int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())")
+        try mustSucceed("base-backup")
+        try cluster.psql("INSERT INTO pitr_events (batch, n) SELECT 1, g FROM generate_series(1, 100) g")
+        let lsn = try cluster.psql("SELECT pg_current_wal_insert_lsn()")
+        try cluster.psql("INSERT INTO pitr_events (batch, n) SELECT 2, g FROM generate_series(1, 100) g")
+        let out = try mustSucceed("pitr", ["target_lsn": lsn, "verify_sql": "SELECT count(*) FROM pitr_events", "verify_expect": "100"])
+        XCTAssertEqual(try batches(), "1:100", out.text)
+    }
+
     func testFailedVerificationRollsBackToTheOriginalDataDirectory() throws {
         _ = try archiveBackupAndWriteBatches()
         let marker = UUID().uuidString

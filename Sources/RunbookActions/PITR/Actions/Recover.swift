@@ -72,7 +72,7 @@ struct Recover: PITRAction {
         try await run.must(c.signal, "\(data) has no recovery.signal: write the recovery settings first (pitr.write-recovery-config)")
 
         let started = Date()
-        try await run.must(c.start, "starting the server in recovery")
+        try await run.must(c.start, "starting the server in recovery", show: true)
         var lastReplayed = ""
         var lastReport = Date.distantPast
         var seenRunning = false

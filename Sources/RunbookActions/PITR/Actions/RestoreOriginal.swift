@@ -69,8 +69,8 @@ struct RestoreOriginal: PITRAction {
         let c = try commands(call, server, owner: owner)
         if try await run.isRunning(server, as: owner) {
             run.log("stopping the recovered server")
-            if !(try await run.attempt(c.stopFast, timeout: try call.duration("timeout") + 30).succeeded) {
-                try await run.must(c.stopImmediate, "stopping the recovered server", timeout: try call.duration("timeout") + 30)
+            if !(try await run.attempt(c.stopFast, timeout: try call.duration("timeout") + 30, show: true).succeeded) {
+                try await run.must(c.stopImmediate, "stopping the recovered server", timeout: try call.duration("timeout") + 30, show: true)
             }
         }
         var failedAttempt = ""
@@ -82,7 +82,7 @@ struct RestoreOriginal: PITRAction {
         try await run.must(c.sync, "syncing \(DataDirectory.parent(of: data))")
         run.context.audit("pitr.restore-original", ["restored": .string(data), "failed_attempt": .string(failedAttempt)])
         do {
-            try await run.must(c.start, "starting the server on the original data directory", timeout: try call.duration("timeout") + 30)
+            try await run.must(c.start, "starting the server on the original data directory", timeout: try call.duration("timeout") + 30, show: true)
         } catch let failure as PITRFailure {
             throw PITRFailure(failure.description + (try await ServerLog.tail(server, call, run)))
         }

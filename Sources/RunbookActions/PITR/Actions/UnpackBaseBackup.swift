@@ -88,7 +88,7 @@ struct UnpackBaseBackup: PITRAction {
         }
         try await run.must(c.protect, "setting \(data) to mode 0700")
         run.log("unpacking \(id) into \(data)")
-        for command in c.unpack { try await run.must(command, "unpacking \(id)", timeout: run.context.timeout) }
+        for command in c.unpack { try await run.must(command, "unpacking \(id)", timeout: run.context.timeout, show: true) }
         if let chown = c.chown { try await run.must(chown, "giving \(data) to \(owner)") }
         try await run.must(c.sane, "\(data) lacks backup_label, PG_VERSION or pg_wal after unpacking: not a base backup")
         return .ok("backup \(id) unpacked into \(data)", outputs: ["data_dir": .string(data)])
