@@ -87,6 +87,7 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: ["RunbookCore"],
+            exclude: ["Fixtures"],
             swiftSettings: settings
         ),
         // Real servers: PostgreSQL 15, SeaweedFS/rclone S3, Docker Engine with Compose v2.

@@ -52,7 +52,8 @@ struct ResumeCommand: AsyncParsableCommand {
         if !changed.isEmpty && !force {
             Refusal.exit("\(changed.joined(separator: " and ")) changed since run \(runID) started (sha256 differs); review the change and pass --force to resume with it", .refused)
         }
-        let digest = PlanDigest.compute(runbook: rb, params: journal.params, profile: loaded.profile)
+        let siblings = workspace.siblings()
+        let digest = PlanDigest.compute(runbook: rb, params: journal.params, profile: loaded.profile) { siblings[$0] }
         let request = RunRequest(runbook: rb, profile: loaded.profile, params: journal.params,
                                  runbooksDirectory: workspace.runbooksDir, siblings: workspace.siblings(),
                                  stateDirectory: state, planDigest: digest, options: try session.runOptions(force: force),

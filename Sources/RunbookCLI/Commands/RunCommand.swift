@@ -60,7 +60,8 @@ struct RunCommand: AsyncParsableCommand {
                                             at: rb.requires.first?.location)])
             throw RunbookExitCode.invalid.exitCode
         }
-        let digest = PlanDigest.compute(runbook: rb, params: bound, profile: loaded.profile)
+        let siblings = workspace.siblings()
+        let digest = PlanDigest.compute(runbook: rb, params: bound, profile: loaded.profile) { siblings[$0] }
         if let expected = planDigest, !PlanDigest.matches(expected, digest) {
             Refusal.exit("plan digest mismatch: expected \(expected), but runbook, params and profile now give \(digest); review the plan again", .refused)
         }

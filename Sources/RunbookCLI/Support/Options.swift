@@ -76,13 +76,12 @@ func defaultStateDir() -> String {
     return (NSHomeDirectory() as NSString).appendingPathComponent(".local/state/runbook")
 }
 
-/// Prints diagnostics to stderr, with the caret view on a terminal.
-func report(_ diagnostics: [Diagnostic], sources: [String: String]) {
+/// Prints diagnostics to stderr, with the source line and a caret on a terminal
+/// (coloured unless NO_COLOR is set), as `validate` does.
+func report(_ diagnostics: [Diagnostic], sources: [String: String] = [:]) {
     guard !diagnostics.isEmpty else { return }
-    var text = ""
-    for d in diagnostics {
-        text += d.description + "\n"
-        for note in d.notes { text += "  note: \(note)\n" }
-    }
+    let tty = isatty(STDERR_FILENO) == 1
+    let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+    let text = DiagnosticRenderer.text(diagnostics, sources: sources, caret: tty, color: tty && !noColor)
     FileHandle.standardError.write(Data(text.utf8))
 }

@@ -17,7 +17,8 @@ public enum PlanRenderer {
             out += renderSteps(plan.onFailure, indent: "  ")
         }
         let destructive = destructiveSteps(plan)
-        out += "\n\(countSteps(plan)) steps; destructive: \(destructive.isEmpty ? "none" : destructive.joined(separator: ", "))\n"
+        let count = countSteps(plan)
+        out += "\n\(count) step\(count == 1 ? "" : "s"); destructive: \(destructive.isEmpty ? "none" : destructive.joined(separator: ", "))\n"
         return out
     }
 

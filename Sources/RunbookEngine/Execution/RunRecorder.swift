@@ -71,16 +71,16 @@ public final class RunRecorder: @unchecked Sendable {
     }
 
     /// Changes the journal and writes it atomically (redacted).
-    func journal(_ change: (inout RunJournal) -> Void) {
+    func journal(durability: JournalStore.Durability = .data, _ change: (inout RunJournal) -> Void) {
         do {
-            try journal.update(change)
+            try journal.update(durability: durability, change)
         } catch {
             fail("journal: \(error)")
         }
     }
 
-    func step(_ path: String, action: String?, _ change: (inout StepRecord) -> Void) {
-        journal { $0.update(path, action: action, change) }
+    func step(_ path: String, action: String?, durability: JournalStore.Durability = .data, _ change: (inout StepRecord) -> Void) {
+        journal(durability: durability) { $0.update(path, action: action, change) }
     }
 
     var currentJournal: RunJournal { journal.current }

@@ -5,8 +5,13 @@ import Glibc
 
 /// Reads and atomically rewrites one run's journal.
 ///
-/// Every write goes to `journal.json.tmp`, is fsynced, and is renamed over the
-/// journal, so after a crash or `kill -9` the journal is the last complete state, never a torn one.
+/// Every write goes to `journal.json.tmp` and is renamed over the journal, so
+/// after a crash or `kill -9` the journal is the last complete state, never a
+/// torn one. `Durability` says how much fsync a write is worth: a step's end is
+/// fsynced (`.data`), the run's start and end also fsync the directory (`.full`),
+/// while "step started" (`.none`) only has to survive the death of runbook
+/// itself — the audit trail holds the durable record of the start, and a step
+/// whose end is not in the journal simply runs again on resume.
 public final class JournalStore: @unchecked Sendable {
     public let path: String
     private let lock = NSLock()
@@ -25,18 +30,23 @@ public final class JournalStore: @unchecked Sendable {
         return journal
     }
 
+    public enum Durability: Sendable {
+        case none, data, full
+    }
+
     /// Applies `change` and writes the journal.
-    public func update(_ change: (inout RunJournal) -> Void) throws {
+    public func update(durability: Durability = .data, _ change: (inout RunJournal) -> Void) throws {
         lock.lock()
         defer { lock.unlock() }
         change(&journal)
         journal.updatedAt = Date()
-        try Self.write(journal, to: path, redactor: redactor)
+        try Self.write(journal, to: path, redactor: redactor, durability: durability)
     }
 
-    public static func encoder() -> JSONEncoder {
+    /// `pretty: false` for the journal itself (rewritten after every step), true for people.
+    public static func encoder(pretty: Bool = true) -> JSONEncoder {
         let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        e.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         e.dateEncodingStrategy = .custom { date, encoder in
             var c = encoder.singleValueContainer()
             try c.encode(AuditLog.timestamp(date))
@@ -66,8 +76,8 @@ public final class JournalStore: @unchecked Sendable {
     }
 
     /// Every string field (messages, outputs, params, argv) is redacted before encoding.
-    static func write(_ journal: RunJournal, to path: String, redactor: Redactor) throws {
-        let data = try encoder().encode(journal.redacted(by: redactor))
+    static func write(_ journal: RunJournal, to path: String, redactor: Redactor, durability: Durability) throws {
+        let data = try encoder(pretty: false).encode(journal.redacted(by: redactor))
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw JournalError("cannot write \(tmp): \(String(cString: strerror(errno)))") }
@@ -82,13 +92,13 @@ public final class JournalStore: @unchecked Sendable {
             }
             offset += n
         }
-        guard fsync(fd) == 0 else {
+        if durability != .none && fsync(fd) != 0 {
             close(fd)
             throw JournalError("fsync \(tmp): \(String(cString: strerror(errno)))")
         }
         close(fd)
         guard rename(tmp, path) == 0 else { throw JournalError("rename \(tmp): \(String(cString: strerror(errno)))") }
-        ArtifactFile.syncDirectory(of: path)
+        if durability == .full { ArtifactFile.syncDirectory(of: path) }
     }
 }
 

@@ -29,8 +29,9 @@ struct RestoreOriginal: PITRAction {
     func commands(_ call: ResolvedCall, _ server: PITRServer, owner: String) throws -> Commands {
         let data = try server.dataDir()
         let original = try call.string("original")
-        // In a plan the path is still `<steps.x.outputs.moved_to>`; a run checks the real one.
-        guard original.hasPrefix("<") || DataDirectory.parent(of: original) == DataDirectory.parent(of: data) else {
+        // In a plan the path is a `<steps...>` placeholder known only once move-aside has run.
+        let isPlaceholder = original.hasPrefix("<") && original.hasSuffix(">")
+        guard isPlaceholder || DataDirectory.parent(of: original) == DataDirectory.parent(of: data) else {
             throw ActionInputError.invalid("original", "must be beside the data directory (in \(DataDirectory.parent(of: data)))")
         }
         let timeout = Int(try call.duration("timeout"))

@@ -1,0 +1,236 @@
+import Foundation
+import RunbookCore
+import RunbookEngine
+
+/// How one artifact is produced and admitted into the manifest, shared by `postgres.dump`
+/// and `postgres.dump-globals`:
+///
+/// 1. the producer writes `NAME.partial` (a file via the runner's stdout redirection, which
+///    renames it only when the process exited 0; a directory archive via `pg_dump -f`);
+/// 2. every process's exit status is checked; any failure removes everything it wrote;
+/// 3. the artifact is read back as its format (header, trailer, `pg_restore --list`);
+/// 4. it is fsynced and renamed (directories), hashed, and only then recorded in the manifest.
+///
+/// A failed or interrupted dump therefore leaves no file that looks complete and no manifest
+/// entry: the seed's `pg_dump | gzip > f` left a valid 20-byte .gz and exit 0.
+struct DumpPipeline: Sendable {
+    var database: String
+    var kind: DumpRecord.Kind
+    var format: DumpFormat
+    var directory: String
+    /// File or directory name inside `directory`, extension included.
+    var name: String
+    /// Processes that write the artifact, in order (one, except for compose directory dumps).
+    var produce: [CommandLine]
+    /// Processes that run after `produce` whatever happened (removing a container staging copy).
+    var cleanup: [CommandLine]
+    /// Server version and, for a database, exact row counts per table.
+    var statistics: CommandLine
+    /// A process that reads the finished artifact back (`pg_restore --list`, `gzip -dc | tail`).
+    var readBack: CommandLine?
+    /// The text a SQL dump ends with when pg_dump finished writing it.
+    var trailer: String?
+
+    /// The outputs of every action that writes an artifact.
+    static let outputs = [
+        OutputSpec("path", "The artifact's path."),
+        OutputSpec("sha256", "Its sha256 (for a directory archive, of its file listing with per-file sha256)."),
+        OutputSpec("size", "Its size in bytes."),
+        OutputSpec("format", "Its format."),
+    ]
+
+    var finalPath: String { (directory as NSString).appendingPathComponent(name) }
+    var partialPath: String { finalPath + ".partial" }
+    /// True when the runner writes the artifact from stdout (and owns its `.partial` rename).
+    var producedFromStdout: Bool { produce.contains { $0.stdoutFile != nil } }
+
+    /// Names must stay inside the backup directory.
+    static func checkName(_ name: String) throws {
+        guard !name.isEmpty, !name.contains("/"), !name.hasPrefix("."), name != DumpManifest.fileName else {
+            throw ActionInputError.invalid("name", "\"\(name)\" must be a plain file name (no /, not starting with a dot, not manifest.json)")
+        }
+    }
+
+    /// `NAME` plus the format's extension, unless it already ends with it.
+    static func fileName(_ base: String, format: DumpFormat) -> String {
+        base.hasSuffix(format.fileExtension) ? base : base + format.fileExtension
+    }
+
+    /// A run id reduced to characters safe in a file name.
+    static func safeComponent(_ text: String) -> String {
+        String(text.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
+    }
+
+    var planned: [PlannedOperation] {
+        var ops: [PlannedOperation] = produce.map { .command($0) }
+        ops += cleanup.map { .command($0) }
+        ops.append(.command(statistics))
+        if let readBack { ops.append(.command(readBack)) }
+        var after = "check every exit status and that the artifact reads back as \(format.rawValue)"
+        if let trailer { after += " (ends with \"\(trailer)\")" }
+        after += "; fsync; "
+        if !producedFromStdout { after += "rename \(name).partial to \(name); " }
+        after += "sha256; record in \((directory as NSString).appendingPathComponent(DumpManifest.fileName)). On any failure remove \(name) and \(name).partial"
+        return ops + [.builtin(after)]
+    }
+
+    // MARK: - Run
+
+    struct Failure: Error {
+        var message: String
+        var exitStatus: Int32?
+    }
+
+    func run(in context: RunContext) async throws -> ActionResult {
+        let store = ManifestStore(directory: directory)
+        if let resumed = try resumedResult(store, context) { return resumed }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            return .failed("cannot create backup directory \(directory): \(error.localizedDescription)")
+        }
+        guard !DurableFiles.exists(finalPath) else {
+            return .failed("\(finalPath) already exists and is not this run's finished artifact; artifacts are never overwritten")
+        }
+        _ = try store.read() // a broken manifest fails the step before any work is done
+        removeLeftovers()
+        do {
+            let result = try await produceAndRecord(store, context)
+            return result
+        } catch let failure as Failure {
+            removeLeftovers(includingFinal: true)
+            return .failed(failure.message, exitStatus: failure.exitStatus)
+        } catch {
+            removeLeftovers(includingFinal: true)
+            throw error
+        }
+    }
+
+    private func produceAndRecord(_ store: ManifestStore, _ context: RunContext) async throws -> ActionResult {
+        let started = Date()
+        var produceFailure: Failure?
+        for command in produce where produceFailure == nil {
+            let result = try await PostgresExecution.run(command, in: context)
+            if !result.succeeded {
+                produceFailure = Failure(message: PostgresExecution.failure(command, result), exitStatus: result.status.code)
+            }
+        }
+        for command in cleanup {
+            _ = try? await PostgresExecution.run(command, in: context)
+        }
+        if let produceFailure { throw produceFailure }
+        let finished = Date()
+        try Task.checkCancellation()
+
+        let written = producedFromStdout ? finalPath : partialPath
+        guard DurableFiles.exists(written) else {
+            throw Failure(message: "the dump exited 0 but \(written) is missing")
+        }
+        let statistics = try await gatherStatistics(context)
+        try await readBack(written, context)
+        try Task.checkCancellation()
+
+        do {
+            // The runner already fsynced and renamed a stdout artifact; a directory archive is ours to finish.
+            if !producedFromStdout {
+                try DurableFiles.sync(written)
+                try DurableFiles.rename(partialPath, to: finalPath)
+            }
+        } catch {
+            throw Failure(message: "cannot make \(finalPath) durable: \(error)")
+        }
+        let sha256: String
+        let size: Int64
+        do {
+            sha256 = try DumpDigest.sha256(of: finalPath)
+            size = try DurableFiles.size(finalPath)
+        } catch {
+            throw Failure(message: "cannot hash \(finalPath): \(error)")
+        }
+        try Task.checkCancellation()
+        let record = DumpRecord(database: database, kind: kind, format: format, path: name, size: size, sha256: sha256,
+                                serverVersion: statistics.serverVersion, startedAt: started, finishedAt: finished,
+                                rowCounts: kind == .database ? statistics.rowCounts : nil, verified: true,
+                                runID: context.plan.runID)
+        do {
+            try store.update { $0.artifacts.append(record) }
+        } catch {
+            throw Failure(message: "\(error)")
+        }
+        context.audit("postgres.artifact", [
+            "database": .string(database), "kind": .string(kind.rawValue), "format": .string(format.rawValue),
+            "path": .string(finalPath), "sha256": .string(sha256), "size": .int(Int(size)),
+            "seconds": .string(PostgresExecution.seconds(finished.timeIntervalSince(started))),
+        ])
+        let tables = kind == .database ? ", \(statistics.rowCounts.count) tables counted" : ""
+        return ActionResult(succeeded: true, outputs: outputs(record),
+                            message: "\(finalPath): \(size) bytes, sha256 \(sha256.prefix(12))…\(tables)",
+                            exitStatus: 0, outputBytes: Int(size))
+    }
+
+    private func outputs(_ record: DumpRecord) -> [String: Value] {
+        ["path": .string(finalPath), "sha256": .string(record.sha256), "size": .int(Int(record.size)),
+         "format": .string(record.format.rawValue)]
+    }
+
+    private func gatherStatistics(_ context: RunContext) async throws -> TableStatistics.Snapshot {
+        let result = try await PostgresExecution.run(statistics, in: context, quiet: true)
+        guard result.succeeded else {
+            throw Failure(message: "the dump finished but counting its rows failed: " + PostgresExecution.failure(statistics, result),
+                          exitStatus: result.status.code)
+        }
+        do {
+            return try TableStatistics.parse(result.stdoutString)
+        } catch {
+            throw Failure(message: "\(error)")
+        }
+    }
+
+    /// Reads the finished artifact back as its format before it may be called complete.
+    private func readBack(_ path: String, _ context: RunContext) async throws {
+        let found: DumpFormat
+        do {
+            found = try DumpSniffer.sniff(path: path)
+        } catch {
+            throw Failure(message: "\(error)")
+        }
+        guard found == format else {
+            throw Failure(message: "\(path) reads back as \(found.rawValue), not \(format.rawValue)")
+        }
+        if let trailer, format == .plain {
+            let tail = (try? DurableFiles.tail(of: path, count: 4096)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            guard tail.contains(trailer) else {
+                throw Failure(message: "\(path) does not end with \"\(trailer)\": pg_dump did not finish writing it")
+            }
+        }
+        if let readBack {
+            let result = try await PostgresExecution.run(readBack, in: context, quiet: true)
+            guard result.succeeded else {
+                throw Failure(message: "\(path) does not read back: " + PostgresExecution.failure(readBack, result),
+                              exitStatus: result.status.code)
+            }
+            if let trailer, format == .gzip, !result.stdoutString.contains(trailer) {
+                throw Failure(message: "\(path) decompresses but does not end with \"\(trailer)\": pg_dump did not finish writing it")
+            }
+        }
+    }
+
+    /// Removes what an earlier attempt or this failed one left: `NAME.partial` (file or
+    /// directory), the runner's own partial of it, and, after a failure, `NAME` itself.
+    func removeLeftovers(includingFinal: Bool = false) {
+        DurableFiles.remove(partialPath)
+        DurableFiles.remove(partialPath + ".partial")
+        if includingFinal { DurableFiles.remove(finalPath) }
+    }
+
+    /// When this run already finished this artifact (a resumed run repeating the step),
+    /// returns its outputs instead of failing on the existing file.
+    private func resumedResult(_ store: ManifestStore, _ context: RunContext) throws -> ActionResult? {
+        guard DurableFiles.exists(finalPath), let record = try store.read().record(named: name),
+              record.runID == context.plan.runID, record.verified else { return nil }
+        guard (try? DumpDigest.sha256(of: finalPath)) == record.sha256 else { return nil }
+        return ActionResult(succeeded: true, outputs: outputs(record),
+                            message: "\(finalPath) was already completed by this run (sha256 \(record.sha256.prefix(12))…)",
+                            exitStatus: 0)
+    }
+}

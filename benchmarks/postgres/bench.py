@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""PostgreSQL benchmarks for runbook, each against a baseline measured in the same run.
+
+1. Overhead: `runbook run backup-database` vs the same `pg_dump -Fc` run directly (the seed's
+   command), on a pgbench database of about 1 GB. Target: ratio <= 1.05 (wall).
+2. Memory: peak RSS of the runbook process while it dumps that database (/usr/bin/time -v).
+   Target: < 64 MB; the dump streams from pg_dump to disk and never passes through runbook.
+3. Parallelism: back up and restore 3 databases with the engine's parallelism (for_each
+   parallel: 2, pg_restore -j 2) vs the seed's sequential loops. Target: >= 1.5x for restore.
+
+Needs: root (initdb runs as the `postgres` user via runuser), PostgreSQL 15 server binaries,
+GNU time, and a release build: `swift build -c release` (or pass --binary).
+
+    python3 benchmarks/postgres/bench.py [--scale 65] [--small-scale 15] [--rounds 2]
+"""
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = "/usr/lib/postgresql/15/bin"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def sh(argv, env=None, stdout=None, stdin=None, check=True):
+    r = subprocess.run(argv, env=env, stdout=stdout if stdout is not None else subprocess.PIPE,
+                       stdin=stdin, stderr=subprocess.PIPE, text=stdout is None)
+    if check and r.returncode != 0:
+        err = r.stderr if isinstance(r.stderr, str) else r.stderr.decode(errors="replace")
+        sys.exit(f"failed ({r.returncode}): {' '.join(argv)}\n{err}")
+    return r
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    def __init__(self):
+        self.root = tempfile.mkdtemp(prefix="runbook-bench-pg-")
+        shutil.chown(self.root, "postgres")
+        os.chmod(self.root, 0o755)
+        self.data = os.path.join(self.root, "data")
+        self.port = free_port()
+        sh(["runuser", "-u", "postgres", "--", f"{BIN}/initdb", "-D", self.data, "-U", "aqstream",
+            "--auth-local=trust", "--auth-host=reject", "-E", "UTF8", "--locale=C.UTF-8"])
+        with open(os.path.join(self.data, "postgresql.conf"), "a") as f:
+            f.write(f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{self.root}'\n"
+                    "shared_buffers = 256MB\nmaintenance_work_mem = 256MB\nmax_wal_size = 4GB\n")
+        sh(["runuser", "-u", "postgres", "--", f"{BIN}/pg_ctl", "-D", self.data, "-l",
+            os.path.join(self.root, "server.log"), "-w", "start"])
+        self.env = dict(os.environ, PGHOST=self.root, PGPORT=str(self.port), PGUSER="aqstream")
+        self.env.pop("PGPASSWORD", None)
+
+    def psql(self, db, sql):
+        return sh(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql], env=self.env).stdout.strip()
+
+    def size(self, db):
+        return int(self.psql("postgres", f"SELECT pg_database_size('{db}')"))
+
+    def stop(self):
+        subprocess.run(["runuser", "-u", "postgres", "--", f"{BIN}/pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def timed(argv, env, stdout=None, stdin=None):
+    start = time.monotonic()
+    r = sh(argv, env=env, stdout=stdout, stdin=stdin)
+    return time.monotonic() - start, r
+
+
+def drop_caches():
+    """Equal footing for each measurement: flush dirty pages so one run's writeback is not billed to the next."""
+    os.sync()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default=os.path.join(REPO, ".build/release/runbook"))
+    ap.add_argument("--scale", type=int, default=65, help="pgbench scale of the ~1 GB database (65 = 6.5M accounts)")
+    ap.add_argument("--small-scale", type=int, default=15, help="pgbench scale of each of the 3 databases")
+    ap.add_argument("--rounds", type=int, default=2, help="alternating rounds of baseline and runbook; the best of each is compared")
+    args = ap.parse_args()
+    if not os.access(args.binary, os.X_OK):
+        sys.exit(f"{args.binary} is missing: run `swift build -c release` first")
+    if os.geteuid() != 0:
+        sys.exit("run as root: initdb runs as the postgres user through runuser")
+
+    cluster = Cluster()
+    work = tempfile.mkdtemp(prefix="runbook-bench-")
+    try:
+        run(args, cluster, work)
+    finally:
+        cluster.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def runbook_argv(args, work, name, params):
+    argv = [args.binary, "run", name, "--profile", os.path.join(work, "bench.yaml"), "--yes",
+            "--state-dir", os.path.join(work, "state"), "--runbooks-dir", os.path.join(REPO, "runbooks")]
+    for k, v in params.items():
+        argv += ["--param", f"{k}={v}"]
+    return argv
+
+
+def run(args, cluster, work):
+    with open(os.path.join(work, "bench.yaml"), "w") as f:
+        f.write(f"profile: bench\ntargets:\n  db:\n    postgres: {{via: local, host: {cluster.root}, port: {cluster.port}, user: aqstream}}\n")
+    env = dict(cluster.env)
+    results = []
+
+    # --- 1 and 2: overhead and memory on ~1 GB -------------------------------------------------
+    cluster.psql("postgres", "CREATE DATABASE bench")
+    t, _ = timed(["pgbench", "-i", "-q", "-s", str(args.scale), "-d", "bench"], env)
+    size_gb = cluster.size("bench") / 1e9
+    print(f"pgbench -i -s {args.scale}: {size_gb:.2f} GB in {t:.0f}s", flush=True)
+
+    direct_times, runbook_times, rss = [], [], []
+    for i in range(args.rounds):
+        out = os.path.join(work, f"direct-{i}.dump")
+        drop_caches()
+        with open(out, "wb") as f:
+            t, _ = timed(["pg_dump", "-d", "bench", "-Fc"], env, stdout=f)
+        direct_times.append(t)
+        os.unlink(out)
+        drop_caches()
+        backups = os.path.join(work, f"backups-{i}")
+        t, r = timed(["/usr/bin/time", "-v"] + runbook_argv(args, work, "backup-database",
+                                                            {"database": "bench", "backup_dir": backups, "format": "custom"}), env)
+        runbook_times.append(t)
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
+        rss.append(int(m.group(1)) / 1024 if m else float("nan"))
+        print(f"round {i + 1}: pg_dump -Fc {direct_times[-1]:.2f}s, runbook run backup-database {runbook_times[-1]:.2f}s, "
+              f"peak RSS {rss[-1]:.1f} MB", flush=True)
+        shutil.rmtree(backups, ignore_errors=True)
+    ratio = min(runbook_times) / min(direct_times)
+    results.append(f"overhead: runbook run backup-database {min(runbook_times):.2f}s vs pg_dump -Fc {min(direct_times):.2f}s "
+                   f"on {size_gb:.2f} GB: ratio {ratio:.3f} (target <= 1.05) {'OK' if ratio <= 1.05 else 'MISSED'}")
+    results.append(f"memory: peak RSS of runbook while dumping {size_gb:.2f} GB: {max(rss):.1f} MB (target < 64 MB) "
+                   f"{'OK' if max(rss) < 64 else 'MISSED'}")
+    cluster.psql("postgres", "DROP DATABASE bench")
+
+    # --- 3: three databases, seed loops vs runbook ---------------------------------------------
+    dbs = ["shared_services_db", "user_service_db", "payment_service_db"]
+    for db in dbs:
+        cluster.psql("postgres", f"CREATE DATABASE {db}")
+        sh(["pgbench", "-i", "-q", "-s", str(args.small_scale), "-d", db], env=env)
+    total_gb = sum(cluster.size(db) for db in dbs) / 1e9
+
+    seed_dir = os.path.join(work, "seed")
+    os.makedirs(seed_dir)
+    drop_caches()
+    start = time.monotonic()
+    for db in dbs:  # the seed's backup.sh loop
+        with open(os.path.join(seed_dir, f"{db}.dump"), "wb") as f:
+            sh(["pg_dump", "-Fc", "-d", db], env=env, stdout=f)
+    seed_backup = time.monotonic() - start
+
+    backups = os.path.join(work, "backups")
+    drop_caches()
+    rb_backup, _ = timed(runbook_argv(args, work, "backup", {"databases": ",".join(dbs), "backup_dir": backups,
+                                                             "format": "custom"}), env)
+
+    def recreate():
+        for db in dbs:
+            cluster.psql("postgres", f"DROP DATABASE {db} WITH (FORCE)")
+            cluster.psql("postgres", f"CREATE DATABASE {db} TEMPLATE template0")
+        drop_caches()
+
+    recreate()
+    start = time.monotonic()
+    for db in dbs:  # the seed's disaster-recovery loop: pg_restore -d $db < $db-latest.dump
+        with open(os.path.join(seed_dir, f"{db}.dump"), "rb") as f:
+            sh(["pg_restore", "-d", db], env=env, stdin=f)
+    seed_restore = time.monotonic() - start
+
+    recreate()
+    rb_restore, _ = timed(runbook_argv(args, work, os.path.join(REPO, "benchmarks/postgres/restore-all.yaml"),
+                                       {"databases": ",".join(dbs), "backup_dir": backups, "jobs": "2"}), env)
+    backup_speedup = seed_backup / rb_backup
+    restore_speedup = seed_restore / rb_restore
+    results.append(f"parallel backup of 3 databases ({total_gb:.2f} GB): runbook run backup {rb_backup:.2f}s vs seed loop "
+                   f"{seed_backup:.2f}s: speedup {backup_speedup:.2f}x")
+    results.append(f"parallel restore of 3 databases: runbook (parallel 2, jobs 2) {rb_restore:.2f}s vs seed loop "
+                   f"{seed_restore:.2f}s: speedup {restore_speedup:.2f}x (target >= 1.5x) {'OK' if restore_speedup >= 1.5 else 'MISSED'}")
+    print("\n" + "\n".join(results))
+
+
+if __name__ == "__main__":
+    main()
