@@ -15,7 +15,7 @@ struct Recover: PITRAction {
     let spec = ActionSpec("pitr.recover", summary: "Start the server in archive recovery and wait until it reached the target and was promoted.", inputs: [
         PITRServer.targetInput,
         InputSpec("timeout", .duration, default: .string("1h"), "Deadline for the whole recovery (replaying a day of WAL can take a while)."),
-        InputSpec("interval", .duration, default: .string("500ms"), "Time between polls."),
+        InputSpec("interval", .duration, default: .string("250ms"), "Time between polls."),
         InputSpec("clear_settings", .bool, default: .bool(true), "After promotion, ALTER SYSTEM RESET the recovery_target* settings (restore_command stays)."),
         PITRServer.serverUserInput,
         PITRServer.logFileInput,
