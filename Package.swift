@@ -94,6 +94,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["RunbookCore", "RunbookEngine", "RunbookActions"],
+            // The compose project the Docker tests copy and run (YAML and shell, not sources).
+            exclude: ["Compose/project"],
             swiftSettings: settings
         ),
     ]

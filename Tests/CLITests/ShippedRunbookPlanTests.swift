@@ -7,8 +7,8 @@ import XCTest
 final class ShippedRunbookPlanTests: XCTestCase {
     /// Params for runbooks that require some; every other runbook plans with its defaults.
     static let requiredParams: [String: [String]] = [
-        "restore-database": ["from=/backups/aqstream/shared_services_db-20240115-030000.dump"],
-        "restore-clean": ["from=/backups/aqstream/shared_services_db-20240115-030000.dump"],
+        "restore-database": ["dump=/backups/aqstream/shared_services_db-20240115-030000.dump"],
+        "restore-clean": ["dump=/backups/aqstream/shared_services_db-20240115-030000.dump"],
         "pitr": ["target_time=2024-01-15T14:30:00Z"],
     ]
 

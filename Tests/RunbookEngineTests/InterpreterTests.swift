@@ -418,3 +418,42 @@ extension InterpreterTests {
         XCTAssertEqual(h.trace.all, [])
     }
 }
+
+/// Answers every question after a pause, noting how many were open at once.
+final class SlowPrompter: Prompter, @unchecked Sendable {
+    let isInteractive = true
+    private let lock = NSLock()
+    private var open = 0
+    private(set) var maxOpen = 0
+    private(set) var asked = 0
+    let answer: String
+    init(answer: String) { self.answer = answer }
+
+    func ask(_ question: String) async -> String? {
+        lock.withLock { open += 1; asked += 1; maxOpen = max(maxOpen, open) }
+        try? await Task.sleep(nanoseconds: 100_000_000)
+        lock.withLock { open -= 1 }
+        return answer
+    }
+}
+
+extension InterpreterTests {
+    func testParallelItemsAskTheOperatorOneAtATime() async throws {
+        let rb = try parseRunbook("""
+        runbook: t
+        summary: s
+        steps:
+          - id: drop
+            action: fake.drop
+            for_each: [a, b, c]
+            as: db
+            parallel: 3
+            with: {name: "drop-${db}", database: shop}
+        """)
+        let prompter = SlowPrompter(answer: "shop")
+        let outcome = await h.run(rb, prompter: prompter)
+        XCTAssertEqual(outcome.status, .succeeded)
+        XCTAssertEqual(prompter.asked, 3)
+        XCTAssertEqual(prompter.maxOpen, 1)
+    }
+}

@@ -128,3 +128,18 @@ final class ProcessRunnerTests: XCTestCase {
         }
     }
 }
+
+extension ProcessRunnerTests {
+    func testOutputToAFileDoesNotGoThroughMemory() async throws {
+        // 512 MiB through the runner: if it were buffered, the test process's peak RSS would exceed it.
+        let target = dir + "/big.out"
+        let r = try await runner.run(CommandLine(argv: ["head", "-c", "536870912", "/dev/zero"], stdoutFile: target),
+                                     environment: [:], timeout: nil, onOutput: nil)
+        XCTAssertTrue(r.succeeded)
+        XCTAssertEqual(r.outputBytes, 536_870_912)
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        XCTAssertLessThan(usage.ru_maxrss, 400 * 1024, "peak RSS \(usage.ru_maxrss) KiB")
+        try FileManager.default.removeItem(atPath: target)
+    }
+}

@@ -76,7 +76,7 @@ public struct Planner: Sendable {
                     planned.child = attempt { try planNested(action, step: step, evaluator: iterEval, depth: depth) } ?? nil
                 } else if let ops = attempt({ () throws -> [PlannedOperation] in
                     let (def, call) = try binder.bind(action, stepID: step.id, evaluator: iterEval)
-                    return try def.plan(call, in: context(scope: iterationScope))
+                    return try planOrDefer(def, call, scope: iterationScope)
                 }) {
                     iteration.operations = ops
                 }
@@ -86,7 +86,7 @@ public struct Planner: Sendable {
                 iteration.rollbackAction = rollback.name
                 iteration.rollback = attempt { () throws -> [PlannedOperation] in
                     let (def, call) = try binder.bind(rollback, stepID: step.id, evaluator: iterEval)
-                    return try def.plan(call, in: context(scope: iterationScope))
+                    return try planOrDefer(def, call, scope: iterationScope)
                 } ?? []
             }
             planned.iterations.append(iteration)
@@ -97,7 +97,7 @@ public struct Planner: Sendable {
     func planCheck(_ check: ActionCall, step: Step, evaluator: Evaluator, binder: CallBinder, problems: inout [String]) -> PlannedCheck {
         do {
             let (def, call) = try binder.bind(check, stepID: step.id, evaluator: evaluator)
-            return PlannedCheck(check: check.name, operations: try def.plan(call, in: context(scope: evaluator.scope)))
+            return PlannedCheck(check: check.name, operations: try planOrDefer(def, call, scope: evaluator.scope))
         } catch {
             problems.append("\(error)")
             return PlannedCheck(check: check.name, operations: [])
@@ -122,6 +122,23 @@ public struct Planner: Sendable {
             throw EvaluationError("runbook \(name): \(first.message)", at: call.location)
         }
         return plan(child, params: values, runID: evaluator.scope.runID, startedAt: evaluator.scope.startedAt, depth: depth + 1)
+    }
+
+    /// Asks the action for its plan. When the action needs a value only an earlier step's
+    /// run produces (a `<steps.x.outputs.y>` placeholder) to say more, the plan says so
+    /// instead of reporting a problem: the value is checked when the run gets there.
+    func planOrDefer(_ definition: any ActionDefinition, _ call: ResolvedCall, scope: Scope) throws -> [PlannedOperation] {
+        do {
+            return try definition.plan(call, in: context(scope: scope))
+        } catch {
+            let deferred = call.inputs.keys.sorted().filter { key in
+                guard case .string(let s)? = call.inputs[key] else { return false }
+                return s.hasPrefix("<steps.") && s.hasSuffix(">")
+            }
+            guard !deferred.isEmpty else { throw error }
+            let shown = deferred.map { "\($0) = \(call.inputs[$0]!.description)" }.joined(separator: ", ")
+            return [.builtin("\(call.spec.name) with \(shown), known once the run gets here: \(call.spec.summary)")]
+        }
     }
 
     func context(scope: Scope) -> PlanContext {

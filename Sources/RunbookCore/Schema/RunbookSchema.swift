@@ -11,11 +11,12 @@ public enum RunbookSchema {
             S.expressionName: S.expression,
             "param": param,
             "secret": secret,
-            "step": step(actions),
+            // A step's action may also be a check (it fails when the check does).
+            "step": step((actions + checks).sorted { $0.name < $1.name }),
             "rollback": rollback(actions),
             "check": check(checks),
         ]
-        for spec in actions { defs["with.\(spec.name)"] = with(spec) }
+        for spec in actions + checks { defs["with.\(spec.name)"] = with(spec) }
 
         var properties: [String: JSONValue] = [:]
         for key in RunbookLoader.topLevelKeys {

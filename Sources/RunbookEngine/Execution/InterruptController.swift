@@ -58,7 +58,12 @@ final class InterruptController: @unchecked Sendable {
     /// arrived before the phase began (the first phase of a run).
     func phase<T: Sendable>(since: Int? = nil, _ body: @escaping @Sendable () async -> T) async -> (value: T, interrupted: Bool) {
         let before = since ?? lock.withLock { signals.count }
-        let task = Task { await body() }
+        let alreadySignalled = lock.withLock { signals.count > before }
+        let task = Task { () -> T in
+            // Cancelled from its first instruction, so not even the first step starts.
+            if alreadySignalled { withUnsafeCurrentTask { $0?.cancel() } }
+            return await body()
+        }
         let signalledMeanwhile = lock.withLock {
             cancelCurrent = { task.cancel() }
             return signals.count > before

@@ -107,6 +107,9 @@ struct RunSetup {
         if let p = request.profile { data["profile"] = .string(p.name); data["profile_digest"] = .string(p.digest) }
         recorder.audit(resumed ? "run.resume" : "run.start", argv: request.options.argv,
                        message: resumed ? "session \(journal.sessions)" : nil, data: data)
+        for (name, value) in vault.all.sorted(by: { $0.key < $1.key }) where value.utf8.count < Redactor.minimumLength {
+            recorder.show(.notice("secret \"\(name)\" is shorter than \(Redactor.minimumLength) characters: only its exact text is masked in output"))
+        }
         for (name, stale) in takeovers {
             recorder.audit("lock.takeover", message: "took over stale lock \"\(name)\" left by \(stale)")
             recorder.show(.notice("took over stale lock \"\(name)\" left by \(stale), which is no longer running"))

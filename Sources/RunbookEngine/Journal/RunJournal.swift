@@ -117,11 +117,12 @@ public struct RunJournal: Codable, Sendable {
                 planDigest: String, operatorName: String?, osUser: String, host: String, argv: [String], startedAt: Date) {
         self.runID = runID
         self.runbook = runbook.name
-        self.runbookPath = runbook.path
-        self.runbooksDirectory = runbooksDirectory
+        // Absolute, so `resume` works from any directory.
+        self.runbookPath = StateDirectory.absolute(runbook.path)
+        self.runbooksDirectory = StateDirectory.absolute(runbooksDirectory)
         self.runbookDigest = runbook.digest
         self.profile = profile?.name
-        self.profilePath = profile?.path
+        self.profilePath = profile.map { StateDirectory.absolute($0.path) }
         self.profileDigest = profile?.digest
         self.params = params
         self.planDigest = planDigest

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Every `action:` and `check:` must name something the binary knows, in the right role:
-/// an action under `action:`/`rollback:`, a check under `require:`/`verify:`.
+/// a check under `require:`/`verify:`; an action or a check under `action:` (a step whose
+/// whole job is a check, whose outputs later steps use) and an action under `rollback:`.
 public struct UnknownActionRule: Rule {
     public let name = "unknown-action"
     public init() {}
@@ -11,6 +12,7 @@ public struct UnknownActionRule: Rule {
             let call = site.call
             let wanted = site.role.expectedRole
             if let spec = context.spec(call.name), spec.role == wanted { return nil }
+            if site.role == .action, context.spec(call.name)?.role == .check { return nil }
             let valid = context.catalog.names(role: wanted).sorted()
             let kind = wanted == .check ? "check" : "action"
             if context.spec(call.name) != nil {
