@@ -38,6 +38,13 @@ final class RunSecretsTests: XCTestCase {
             XCTAssertFalse(text.contains(secret), "\(name) contains the secret")
             XCTAssertFalse(text.contains(base64), "\(name) contains the secret in base64")
         }
+        // Every file runbook keeps (journal snapshot and log, locks, audit trail), not just the main ones.
+        let files = FileManager.default.enumerator(atPath: h.state)?.allObjects.compactMap { $0 as? String } ?? []
+        XCTAssertGreaterThan(files.count, 3)
+        for file in files {
+            let text = String(decoding: FileManager.default.contents(atPath: h.state + "/" + file) ?? Data(), as: UTF8.self)
+            XCTAssertFalse(text.contains(secret) || text.contains(base64), "\(file) contains the secret")
+        }
         XCTAssertTrue(r.stdout.contains("token is [secret:token]"), r.stdout)
         XCTAssertTrue(h.journalText(id).contains("[secret:token]"))
     }

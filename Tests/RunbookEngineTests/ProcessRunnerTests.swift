@@ -112,8 +112,8 @@ final class ProcessRunnerTests: XCTestCase {
         XCTAssertEqual(ProcessGroup.liveMembers(group), [])
     }
 
-    func testChildrunsInItsOwnProcessGroup() async throws {
-        let r = try await runner.run(sh("ps -o pgid= -p $$"), environment: [:], timeout: nil, onOutput: nil)
+    func testChildRunsInItsOwnProcessGroup() async throws {
+        let r = try await runner.run(sh("cut -d' ' -f5 /proc/$$/stat"), environment: [:], timeout: nil, onOutput: nil)
         let childGroup = pid_t(r.stdoutString.trimmingCharacters(in: .whitespacesAndNewlines))
         XCTAssertNotNil(childGroup)
         XCTAssertNotEqual(childGroup, getpgrp())

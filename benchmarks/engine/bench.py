@@ -101,6 +101,7 @@ def main():
     work = tempfile.mkdtemp(prefix="rb-bench-")
     runbooks = os.path.join(work, "runbooks")
     os.makedirs(runbooks)
+    write_runbook(runbooks, "steps1", 1)
     write_runbook(runbooks, "steps50", 50)
     write_runbook(runbooks, "steps200", 200)
     write_bash(os.path.join(work, "bash200.sh"), 200)
@@ -125,8 +126,10 @@ def main():
     bash200 = statistics.median(bash_total)
     print(f"bash: {bash_step * 1000:.2f} ms per /bin/sh -c true (median), 200 steps in {bash200:.3f} s")
     print()
-    print(f"{'state dir':<10} {'step (median)':>14} {'overhead':>10} {'ratio':>7}   {'200 steps':>10} {'ratio':>7}")
-    ok = True
+    print("Each step of runbook fsyncs 4 times: 3 audit events (step.start, process, step.end) and the")
+    print("journal line of its end. 'mean' is (200-step run - 1-step run) / 199.")
+    print()
+    print(f"{'state dir':<10} {'step (median)':>14} {'overhead':>10} {'ratio':>7}   {'mean':>9}   {'200 steps':>10} {'ratio':>7}")
     for label, state in places:
         intervals = []
         for _ in range(args.repeat):
@@ -135,14 +138,15 @@ def main():
         step = statistics.median(intervals)
         overhead = step - bash_step
         totals = [run_runbook(binary, runbooks, os.path.join(state, "s"), "steps200")[0] for _ in range(args.repeat)]
+        singles = [run_runbook(binary, runbooks, os.path.join(state, "s"), "steps1")[0] for _ in range(args.repeat)]
         total = statistics.median(totals)
+        mean = (total - statistics.median(singles)) / 199
         print(f"{label:<10} {step * 1000:>11.2f} ms {overhead * 1000:>7.2f} ms {step / bash_step:>6.1f}x   "
-              f"{total:>8.3f} s {total / bash200:>6.1f}x")
+              f"{mean * 1000:>6.2f} ms   {total:>8.3f} s {total / bash200:>6.1f}x")
         verdict = []
         verdict.append(("overhead < 5 ms", overhead < 0.005))
         verdict.append(("200 steps < 2 s", total < 2.0))
         print("           " + ", ".join(f"{name}: {'yes' if good else 'NO'}" for name, good in verdict))
-        ok = ok and all(good for _, good in verdict)
         shutil.rmtree(state, ignore_errors=True)
     shutil.rmtree(work, ignore_errors=True)
     return 0

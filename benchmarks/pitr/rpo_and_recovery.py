@@ -131,39 +131,61 @@ def runbook(binary, cluster, name, params):
     return wall, steps
 
 
-def writer(cluster, stop):
-    """One session, one committed row every 100 ms, until the server dies or stop is set."""
-    p = subprocess.Popen(["psql", "-X", "-q", "-h", cluster.sock, "-p", str(cluster.port), "-U", "postgres"],
-                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
-    try:
-        while not stop.is_set():
-            p.stdin.write("INSERT INTO rpo DEFAULT VALUES;\n")
-            p.stdin.flush()
-            time.sleep(0.1)
-    except (BrokenPipeError, OSError):
-        pass
-    finally:
+class Writer(threading.Thread):
+    """One session, one committed row every 100 ms, until the server dies or stop is set.
+    Counts the commits the server acknowledged (psql prints INSERT 0 1 for each)."""
+
+    def __init__(self, cluster):
+        super().__init__()
+        self.cluster = cluster
+        self.stop = threading.Event()
+        self.acked = 0
+
+    def run(self):
+        c = self.cluster
+        p = subprocess.Popen(["psql", "-X", "-h", c.sock, "-p", str(c.port), "-U", "postgres"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        reader = threading.Thread(target=self.count, args=(p.stdout,))
+        reader.start()
         try:
-            p.stdin.close()
-        except OSError:
+            while not self.stop.is_set():
+                p.stdin.write("INSERT INTO rpo DEFAULT VALUES;\n")
+                p.stdin.flush()
+                time.sleep(0.1)
+        except (BrokenPipeError, OSError):
             pass
-        p.wait(timeout=10)
+        finally:
+            try:
+                p.stdin.close()
+            except OSError:
+                pass
+            p.wait(timeout=10)
+            reader.join()
+
+    def count(self, stream):
+        for line in stream:
+            if line.startswith("INSERT 0 1"):
+                self.acked += 1
 
 
 def rpo_trial(binary, cluster, run_seconds):
-    """Base backup, write, crash, recover from the archive only; returns (loss seconds, pitr wall, recover step)."""
+    """Base backup, write, crash, recover from the archive only.
+    Returns (seconds of writes lost, commits acknowledged, commits lost, pitr wall time, recover step time)."""
     runbook(binary, cluster, "base-backup", {"archive_dir": cluster.archive, "backup_dir": cluster.backups})
-    stop = threading.Event()
-    t = threading.Thread(target=writer, args=(cluster, stop))
-    t.start()
+    first_id = int(cluster.psql("SELECT coalesce(max(id), 0) FROM rpo")) + 1
+    w = Writer(cluster)
+    started = time.time()
+    w.start()
     time.sleep(run_seconds)
     crashed_at = cluster.crash()
-    stop.set()
-    t.join()
+    w.stop.set()
+    w.join()
     wall, steps = runbook(binary, cluster, "pitr", {"archive_dir": cluster.archive, "backup_dir": cluster.backups,
                                                     "target_latest": "true", "flush_wal": "false"})
-    newest = float(cluster.psql("SELECT coalesce(extract(epoch FROM max(at)), 0) FROM rpo"))
-    return crashed_at - newest, wall, steps.get("recover", {}).get("duration")
+    survived = int(cluster.psql(f"SELECT count(*) FROM rpo WHERE id >= {first_id}"))
+    newest = float(cluster.psql(f"SELECT coalesce(extract(epoch FROM max(at)), 0) FROM rpo WHERE id >= {first_id}"))
+    lost_seconds = crashed_at - max(newest, started)
+    return lost_seconds, w.acked, w.acked - survived, wall, steps.get("recover", {}).get("duration")
 
 
 def manual_restore(cluster):
@@ -176,8 +198,9 @@ def manual_restore(cluster):
     aside = cluster.data + f".manual-{int(started)}"
     as_user(["mv", cluster.data, aside])
     as_user(["mkdir", "-m", "0700", cluster.data])
-    as_user(["tar", "-xzf", src + "/base.tar.gz", "-C", cluster.data])
-    as_user(["tar", "-xzf", src + "/pg_wal.tar.gz", "-C", cluster.data + "/pg_wal"])
+    for tar, into in [("base.tar.gz", cluster.data), ("pg_wal.tar.gz", cluster.data + "/pg_wal")]:
+        with open(f"{src}/{tar}", "rb") as f:  # the backup is root's: stream it to tar running as the owner
+            subprocess.run(["runuser", "-u", USER, "--", "tar", "-xzf", "-", "-C", into], stdin=f, check=True, cwd="/")
     with open(cluster.data + "/postgresql.auto.conf", "a") as f:
         f.write(f"restore_command = 'cp {cluster.archive}/%f %p'\nrecovery_target_timeline = 'current'\n")
     as_user(["touch", cluster.data + "/recovery.signal"])
@@ -212,12 +235,12 @@ def main():
             losses, walls, recovers = [], [], []
             for i in range(trials):
                 seconds = rng.uniform(8, 14)
-                loss, wall, rec = rpo_trial(args.runbook, cluster, seconds)
+                loss, acked, lost, wall, rec = rpo_trial(args.runbook, cluster, seconds)
                 losses.append(loss)
                 walls.append(wall)
                 recovers.append(rec)
-                print(f"{label}: trial {i + 1}: wrote {seconds:.1f}s, crash, lost the last {loss:.2f}s; "
-                      f"pitr runbook {wall:.2f}s (recover step {rec:.2f}s)", flush=True)
+                print(f"{label}: trial {i + 1}: wrote {seconds:.1f}s ({acked} commits acknowledged), crash; "
+                      f"lost {lost} commits = the last {loss:.2f}s; pitr runbook {wall:.2f}s (recover step {rec:.2f}s)", flush=True)
             results[label] = (losses, walls, recovers)
         manual = manual_restore(cluster)
         print()

@@ -114,11 +114,9 @@ struct Restore: ExecutableAction {
             guard case .missing(let path) = e else { throw e }
             return [.builtin("restore \(path) into \(try call.string("database")) once it exists: psql or pg_restore is chosen from its header, and its sha256 is checked against the manifest beside it")]
         } catch let e as ArtifactLocator.LocateError where call.optionalString("from") == ArtifactLocator.latestKeyword {
-            // Plans are reviewed away from the backup host (or before the first backup):
-            // which backup is newest is decided when the run gets here.
-            let database = try call.string("database")
-            let source = call.optionalString("source_database") ?? database
-            return [.builtin("restore the newest verified backup of \(source) recorded in \(call.optionalString("backup_dir") ?? "?")/manifest.json into \(database), chosen when the run gets here (now: \(e.description)); psql or pg_restore is chosen from its header, and its sha256 is checked against the manifest")]
+            // `latest` is resolved from the manifest when the run gets here; a plan made
+            // elsewhere (or before the first backup) says so instead of failing.
+            return [.builtin("restore the latest verified backup of \(try call.string("database")) listed in the manifest when the run gets here (now: \(e.description)); psql or pg_restore is chosen from its header, and its sha256 is checked")]
         }
         var ops: [PlannedOperation] = [.builtin(checksumNote(r))]
         ops += r.steps.map { .command($0) }

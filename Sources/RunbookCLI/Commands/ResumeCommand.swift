@@ -10,9 +10,10 @@ struct ResumeCommand: AsyncParsableCommand {
         commandName: "resume",
         abstract: "Continue a failed or interrupted run.",
         discussion: """
-        Steps that completed (and were not rolled back) are not run again; their outputs are
-        reused. Refuses when the runbook or profile changed since the run (their sha256 differ)
+        Steps that completed (and were not rolled back) are not run again; their outputs are \
+        reused. Refuses when the runbook or profile changed since the run (their sha256 differ) \
         unless --force. Process groups a killed run left behind are stopped first.
+
         Exit codes: \(RunbookExitCode.summary)
         """
     )

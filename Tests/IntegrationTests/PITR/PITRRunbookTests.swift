@@ -80,8 +80,11 @@ final class PITRRunbookTests: XCTestCase {
         XCTAssertEqual(getpwuid(info.st_uid).map { String(cString: $0.pointee.pw_name) }, PITRCluster.osUserName)
 
         // A different file already under the next segment's name is not overwritten: archiving stalls and says so.
-        let next = try cluster.psql("SELECT pg_walfile_name(pg_current_wal_lsn())")
+        // The segment being written now (a transaction first, so the insert position is inside it).
+        try cluster.psql("SELECT txid_current()")
+        let next = try cluster.psql("SELECT pg_walfile_name(pg_current_wal_insert_lsn())")
         let squatter = cluster.archiveDir + "/" + next
+        XCTAssertFalse(FileManager.default.fileExists(atPath: squatter), "\(next) must not be archived yet")
         try Data("not a WAL segment".utf8).write(to: URL(fileURLWithPath: squatter))
         let failedBefore = Int(try cluster.psql("SELECT failed_count FROM pg_stat_archiver")) ?? -1
         try cluster.psql("SELECT txid_current()")
@@ -112,7 +115,9 @@ final class PITRRunbookTests: XCTestCase {
         // The settings are PostgreSQL 12+ style and were cleared after promotion; nothing is left half-done.
         XCTAssertFalse(FileManager.default.fileExists(atPath: cluster.dataDir + "/recovery.signal"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: cluster.dataDir + "/recovery.conf"))
-        XCTAssertEqual(try cluster.psql("SHOW recovery_target_time"), "")
+        let autoConf = try String(contentsOfFile: cluster.dataDir + "/postgresql.auto.conf", encoding: .utf8)
+        XCTAssertFalse(autoConf.contains("recovery_target"), autoConf)
+        XCTAssertTrue(autoConf.contains("restore_command"), "restore_command stays, for a later standby or recovery")
         XCTAssertTrue(try String(contentsOfFile: cluster.logFile, encoding: .utf8).contains("recovery stopping before commit of transaction"))
         // The replaced data directory was kept whole beside the new one, never deleted.
         let kept = try siblings("data.before-pitr-")
@@ -125,6 +130,30 @@ final class PITRRunbookTests: XCTestCase {
         // The recovered server is a normal primary: it takes writes and archives them.
         try cluster.psql("INSERT INTO pitr_events (batch, n) VALUES (5, 1)")
         print("PITR runbook wall time: \(String(format: "%.2f", seconds))s")
+    }
+
+    func testPITRToARestorePointKeepsExactlyTheBatchesBeforeIt() throws {
+        try mustSucceed("wal-archiving-setup")
+        try cluster.psql("CREATE TABLE pitr_events (batch int NOT NULL, n int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())")
+        try mustSucceed("base-backup")
+        try cluster.psql("INSERT INTO pitr_events (batch, n) SELECT 1, g FROM generate_series(1, 100) g")
+        try cluster.psql("SELECT pg_create_restore_point('before-batch-2')")
+        try cluster.psql("INSERT INTO pitr_events (batch, n) SELECT 2, g FROM generate_series(1, 100) g")
+        let out = try mustSucceed("pitr", ["target_name": "before-batch-2"])
+        XCTAssertEqual(try batches(), "1:100", out.text)
+        XCTAssertTrue(out.text.contains("restore point \"before-batch-2\" at "), out.text)
+        XCTAssertTrue(try String(contentsOfFile: cluster.logFile, encoding: .utf8).contains("recovery stopping at restore point \"before-batch-2\""))
+    }
+
+    func testPITRToAnLSNKeepsExactlyTheTransactionsBeforeIt() throws {
+        try mustSucceed("wal-archiving-setup")
+        try cluster.psql("CREATE TABLE pitr_events (batch int NOT NULL, n int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())")
+        try mustSucceed("base-backup")
+        try cluster.psql("INSERT INTO pitr_events (batch, n) SELECT 1, g FROM generate_series(1, 100) g")
+        let lsn = try cluster.psql("SELECT pg_current_wal_insert_lsn()")
+        try cluster.psql("INSERT INTO pitr_events (batch, n) SELECT 2, g FROM generate_series(1, 100) g")
+        let out = try mustSucceed("pitr", ["target_lsn": lsn, "verify_sql": "SELECT count(*) FROM pitr_events", "verify_expect": "100"])
+        XCTAssertEqual(try batches(), "1:100", out.text)
     }
 
     func testFailedVerificationRollsBackToTheOriginalDataDirectory() throws {

@@ -160,58 +160,16 @@ final class PITRCluster: @unchecked Sendable {
         _ = try run(argv)
     }
 
-    /// Runs a process to completion (cwd `/`, readable by everyone) and returns stdout;
-    /// throws with stderr when it fails.
+    /// Runs a process to completion (through the postgres harness's spawn-based runner, so a
+    /// daemon started by pg_ctl cannot hold a pipe open) and returns stdout; throws with stderr.
     @discardableResult
-    static func run(_ argv: [String], environment: [String: String] = [:]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = argv
+    static func run(_ argv: [String]) throws -> String {
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "PGPASSWORD")
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HarnessError(description: "\(argv.joined(separator: " ").prefix(300)) failed (\(process.terminationStatus)): \(String(decoding: errData, as: UTF8.self).suffix(2000))")
-        }
-        return String(decoding: outData, as: UTF8.self)
+        return try PostgresCluster.run(argv, environment: env)
     }
 
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError(description: "socket() failed") }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw HarnessError(description: "bind() failed") }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        guard named == 0 else { throw HarnessError(description: "getsockname() failed") }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
+    static func freePort() throws -> Int { try PostgresCluster.freePort() }
 }
 
 /// The built `runbook` binary (beside the test bundle, or `$RUNBOOK_BIN`), run as an operator would.
@@ -229,6 +187,7 @@ enum PITRRunbookCLI {
         return testExecutable.deletingLastPathComponent().appendingPathComponent("runbook").path
     }
 
+    /// The repository root; runs pass absolute paths, so the working directory (`/`) does not matter.
     static var repoRoot: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().path
@@ -239,29 +198,15 @@ enum PITRRunbookCLI {
         var args = ["run", runbook, "--profile", profile, "--state-dir", cluster.stateDir, "--yes",
                     "--runbooks-dir", repoRoot + "/runbooks"]
         for key in params.keys.sorted() { args += ["--param", "\(key)=\(params[key]!)"] }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = args
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
-        process.environment = env
-        process.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
+        let base = NSTemporaryDirectory() + "runbook-pitr-cli-" + UUID().uuidString
+        defer {
+            unlink(base + ".out")
+            unlink(base + ".err")
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let status = try ChildProcess.spawn([path] + args, environment: env, stdout: base + ".out", stderr: base + ".err").wait()
+        return Output(status: status, stdout: (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "")
     }
 }

@@ -167,6 +167,17 @@ final class PITRPlanTests: XCTestCase {
         XCTAssertEqual(ping.environment["PGPASSWORD"], .secret("pg_password"))
     }
 
+    func testComposeUnpackReadsTheCatalogThroughAOneOffContainerSinceTheServerIsStopped() throws {
+        let a = UnpackBaseBackup()
+        let ops = try a.plan(call(a, target: "prod", ["backup_dir": .string("/backups"), "backup": .string("b1"), "server_user": .string("999:999")]), in: context)
+        let base = ["docker", "compose", "--project-directory", "/opt/aqstream", "-p", "aqstream"]
+        XCTAssertEqual(Array(argv(ops).prefix(2)), [
+            base + ["run", "--rm", "--no-deps", "-T", "--entrypoint", "test", "postgres-shared", "-f", "/backups/catalog.json"],
+            base + ["run", "--rm", "--no-deps", "-T", "--entrypoint", "cat", "postgres-shared", "--", "/backups/catalog.json"],
+        ])
+        XCTAssertFalse(argv(ops).contains { $0.contains("exec") }, "nothing can be exec'd into a stopped service")
+    }
+
     func testRestoreOriginalKeepsTheFailedAttemptAndNeverDeletes() throws {
         let a = RestoreOriginal()
         let ops = try a.plan(call(a, ["original": .string("/srv/pg/data.before-pitr-x"), "server_user": .string("postgres")]), in: context)

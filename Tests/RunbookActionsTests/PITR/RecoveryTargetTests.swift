@@ -27,7 +27,9 @@ final class RecoveryTargetTests: XCTestCase {
         XCTAssertThrowsError(try RecoveryTarget.from(call(["target_lsn": .string("3000060")])))
     }
 
-    func testConfigTextSetsTheTargetAndEmptiesTheOthers() throws {
+    /// The empty settings come first: PostgreSQL refuses any recovery_target* assignment, even
+    /// an empty one, after another target was set ("multiple recovery targets specified").
+    func testConfigTextEmptiesTheOtherTargetsBeforeSettingTheChosenOne() throws {
         let text = RecoveryTarget.time(try XCTUnwrap(Instant.parse("2024-01-15 14:30:00.25Z")))
             .configText(restoreCommand: ArchiveCommands.restoreCommand(archiveDir: "/arch/"), runID: "r1")
         XCTAssertEqual(text, """
@@ -36,8 +38,8 @@ final class RecoveryTargetTests: XCTestCase {
             recovery_target = ''
             recovery_target_lsn = ''
             recovery_target_name = ''
-            recovery_target_time = '2024-01-15 14:30:00.250000+00'
             recovery_target_xid = ''
+            recovery_target_time = '2024-01-15 14:30:00.250000+00'
             recovery_target_inclusive = 'on'
             recovery_target_timeline = 'current'
             recovery_target_action = 'promote'

@@ -159,7 +159,7 @@ struct BaseBackup: PITRAction {
         }
         try await run.must(c.makeDir, "creating \(s.dir)")
         run.log("pg_basebackup into \(s.partial)")
-        try await run.must(c.basebackup, "pg_basebackup", timeout: run.context.timeout)
+        try await run.must(c.basebackup, "pg_basebackup", timeout: run.context.timeout, show: true)
         let stopClock = try await run.rows(c.clock, "reading the server clock").first ?? ""
         guard let stopTime = Instant.parseEpoch(stopClock) else { throw PITRFailure("unexpected server clock \"\(stopClock)\"") }
 
@@ -185,7 +185,7 @@ struct BaseBackup: PITRAction {
             run.log("verifying with pg_verifybackup \(major)" + (major >= 18 ? "" : " on an extracted copy in \(s.scratch)"))
             var failure: PITRFailure?
             for command in steps {
-                do { try await run.must(command, "verifying the backup", timeout: run.context.timeout) } catch let f as PITRFailure {
+                do { try await run.must(command, "verifying the backup", timeout: run.context.timeout, show: true) } catch let f as PITRFailure {
                     failure = f
                     break
                 }

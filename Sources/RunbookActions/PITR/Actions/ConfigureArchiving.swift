@@ -88,8 +88,11 @@ struct ConfigureArchiving: PITRAction {
             guard try call.bool("restart") else {
                 throw PITRFailure("wal_level/archive_mode were written with ALTER SYSTEM but need a restart (wal_level \(before["wal_level"] ?? "?"), archive_mode \(before["archive_mode"] ?? "?")); run again with restart: true in a maintenance window")
             }
-            run.log("restarting the server: wal_level \(before["wal_level"] ?? "?") -> \(walLevel), archive_mode \(before["archive_mode"] ?? "?") -> on")
-            try await run.must(c.restart, "restarting the server", timeout: try call.duration("restart_timeout") + 30)
+            var changes: [String] = []
+            if before["wal_level"] != walLevel { changes.append("wal_level \(before["wal_level"] ?? "?") -> \(walLevel)") }
+            if before["archive_mode"] != "on" { changes.append("archive_mode \(before["archive_mode"] ?? "?") -> on") }
+            run.log("restarting the server: " + changes.joined(separator: ", "))
+            try await run.must(c.restart, "restarting the server", timeout: try call.duration("restart_timeout") + 30, show: true)
             restarted = true
         }
         // A reload reaches new sessions asynchronously: poll briefly until the settings show.

@@ -8,12 +8,14 @@ import RunbookEngine
 /// recovery (target not reachable, a missing segment) fails the step with its log.
 /// Reports the time of the last replayed transaction (`pg_last_xact_replay_timestamp()` keeps
 /// it after promotion) and the server's own account of where it stopped. Then, by default,
-/// removes the recovery target settings again, so a later restart cannot trip over them.
+/// removes the recovery target settings from postgresql.auto.conf (ALTER SYSTEM RESET), so a
+/// later recovery cannot trip over them; the running server keeps showing them until its next
+/// restart (they can only change at start), which is harmless once recovery.signal is gone.
 struct Recover: PITRAction {
     let spec = ActionSpec("pitr.recover", summary: "Start the server in archive recovery and wait until it reached the target and was promoted.", inputs: [
         PITRServer.targetInput,
         InputSpec("timeout", .duration, default: .string("1h"), "Deadline for the whole recovery (replaying a day of WAL can take a while)."),
-        InputSpec("interval", .duration, default: .string("500ms"), "Time between polls."),
+        InputSpec("interval", .duration, default: .string("250ms"), "Time between polls."),
         InputSpec("clear_settings", .bool, default: .bool(true), "After promotion, ALTER SYSTEM RESET the recovery_target* settings (restore_command stays)."),
         PITRServer.serverUserInput,
         PITRServer.logFileInput,
@@ -23,6 +25,9 @@ struct Recover: PITRAction {
         OutputSpec("timeline", "The new timeline after promotion."),
         OutputSpec("stop_reason", "The server's log line saying where recovery stopped."),
     ])
+
+    /// How long a server that `pg_ctl -W start` launched may take to show up in `pg_ctl status`.
+    static let startGrace = 30.0
 
     static let targetSettings = ["recovery_target", "recovery_target_lsn", "recovery_target_name", "recovery_target_time",
                                  "recovery_target_xid", "recovery_target_inclusive", "recovery_target_timeline", "recovery_target_action"]
@@ -67,13 +72,15 @@ struct Recover: PITRAction {
         try await run.must(c.signal, "\(data) has no recovery.signal: write the recovery settings first (pitr.write-recovery-config)")
 
         let started = Date()
-        try await run.must(c.start, "starting the server in recovery")
+        try await run.must(c.start, "starting the server in recovery", show: true)
         var lastReplayed = ""
         var lastReport = Date.distantPast
+        var seenRunning = false
         do {
             _ = try await run.poll(every: try call.duration("interval"), for: try call.duration("timeout"), "archive recovery") { () -> Bool? in
                 let probe = try await run.attempt(c.progress, timeout: 30)
                 if probe.succeeded {
+                    seenRunning = true
                     let fields = probe.stdoutString.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|", omittingEmptySubsequences: false)
                     if fields.count == 2, !fields[1].isEmpty { lastReplayed = String(fields[1]) }
                     if fields.first == "false" { return true }
@@ -83,9 +90,13 @@ struct Recover: PITRAction {
                     }
                     return nil
                 }
-                // No answer: still starting, not yet consistent, or gone. Only "gone" ends the wait.
-                if !(try await run.isRunning(server, as: owner)) {
-                    throw PITRFailure("the server stopped during recovery")
+                // No answer: still starting, not yet consistent, or gone. Only "gone" ends the wait;
+                // `pg_ctl -W` returns before the postmaster writes its pid file, so "not running"
+                // counts only once the server was seen running, or after a grace period.
+                if try await run.isRunning(server, as: owner) {
+                    seenRunning = true
+                } else if seenRunning || Date().timeIntervalSince(started) > Self.startGrace {
+                    throw PITRFailure(seenRunning ? "the server stopped during recovery" : "the server did not start")
                 }
                 return nil
             }

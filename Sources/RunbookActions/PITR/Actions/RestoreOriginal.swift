@@ -52,7 +52,8 @@ struct RestoreOriginal: PITRAction {
         let server = try PITRServer(call, context)
         let original = try call.string("original")
         let c = try commands(call, server, owner: call.optionalString("server_user") ?? PITRServer.ownerPlaceholder(original))
-        return [.command(server.ownerQuery(original, serverStopped: true)), .command(c.original), .command(try server.status(as: "<owner>")),
+        let lookup: [PlannedOperation] = call.has("server_user") ? [] : [.command(server.ownerQuery(original, serverStopped: true))]
+        return lookup + [.command(c.original), .command(try server.status(as: "<owner>")),
                 .builtin("if it runs (falling back to -m immediate):"), .command(c.stopFast),
                 .command(c.dataExists), .builtin("if it exists, keep the failed recovery:"), .command(c.keepFailed),
                 .command(c.putBack), .command(c.sync), .command(c.start), .command(c.ping)]
@@ -69,8 +70,8 @@ struct RestoreOriginal: PITRAction {
         let c = try commands(call, server, owner: owner)
         if try await run.isRunning(server, as: owner) {
             run.log("stopping the recovered server")
-            if !(try await run.attempt(c.stopFast, timeout: try call.duration("timeout") + 30).succeeded) {
-                try await run.must(c.stopImmediate, "stopping the recovered server", timeout: try call.duration("timeout") + 30)
+            if !(try await run.attempt(c.stopFast, timeout: try call.duration("timeout") + 30, show: true).succeeded) {
+                try await run.must(c.stopImmediate, "stopping the recovered server", timeout: try call.duration("timeout") + 30, show: true)
             }
         }
         var failedAttempt = ""
@@ -82,7 +83,7 @@ struct RestoreOriginal: PITRAction {
         try await run.must(c.sync, "syncing \(DataDirectory.parent(of: data))")
         run.context.audit("pitr.restore-original", ["restored": .string(data), "failed_attempt": .string(failedAttempt)])
         do {
-            try await run.must(c.start, "starting the server on the original data directory", timeout: try call.duration("timeout") + 30)
+            try await run.must(c.start, "starting the server on the original data directory", timeout: try call.duration("timeout") + 30, show: true)
         } catch let failure as PITRFailure {
             throw PITRFailure(failure.description + (try await ServerLog.tail(server, call, run)))
         }

@@ -36,7 +36,7 @@ struct StartServer: PITRAction {
         }
         let timeout = try call.duration("timeout")
         do {
-            try await run.must(c.start, "starting the server", timeout: timeout + 30)
+            try await run.must(c.start, "starting the server", timeout: timeout + 30, show: true)
         } catch let failure as PITRFailure {
             throw PITRFailure(failure.description + (try await ServerLog.tail(server, call, run)))
         }

@@ -32,7 +32,7 @@ struct StopServer: PITRAction {
         guard try await run.isRunning(server, as: owner) else {
             return .ok("the server was not running", outputs: ["was_running": .bool(false), "server_user": .string(owner)])
         }
-        try await run.must(c.stop, "stopping the server", timeout: try call.duration("timeout") + 30)
+        try await run.must(c.stop, "stopping the server", timeout: try call.duration("timeout") + 30, show: true)
         return .ok("server stopped", outputs: ["was_running": .bool(true), "server_user": .string(owner)])
     }
 }

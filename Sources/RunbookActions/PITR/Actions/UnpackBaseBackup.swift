@@ -56,7 +56,7 @@ struct UnpackBaseBackup: PITRAction {
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
         let server = try PITRServer(call, context)
-        let store = CatalogStore(server: server, directory: try call.string("backup_dir"))
+        let store = CatalogStore(server: server, directory: try call.string("backup_dir"), serverStopped: true)
         let path = store.directory + "/" + (try call.string("backup"))
         let owner = try call.optionalString("server_user") ?? PITRServer.ownerPlaceholder(DataDirectory.parent(of: try server.dataDir()))
         let c = try commands(server, owner: owner, backupPath: path, record: nil)
@@ -72,7 +72,7 @@ struct UnpackBaseBackup: PITRAction {
     func perform(_ call: ResolvedCall, _ run: PITRRun) async throws -> ActionResult {
         let server = try PITRServer(call, run.context.plan)
         let data = try server.dataDir()
-        let store = CatalogStore(server: server, directory: try call.string("backup_dir"))
+        let store = CatalogStore(server: server, directory: try call.string("backup_dir"), serverStopped: true)
         let id = try call.string("backup")
         guard let record = try await store.load(run).record(id) else { throw PITRFailure("backup \"\(id)\" is not in the catalog \(store.path)") }
         let path = store.directory + "/" + id
@@ -88,7 +88,7 @@ struct UnpackBaseBackup: PITRAction {
         }
         try await run.must(c.protect, "setting \(data) to mode 0700")
         run.log("unpacking \(id) into \(data)")
-        for command in c.unpack { try await run.must(command, "unpacking \(id)", timeout: run.context.timeout) }
+        for command in c.unpack { try await run.must(command, "unpacking \(id)", timeout: run.context.timeout, show: true) }
         if let chown = c.chown { try await run.must(chown, "giving \(data) to \(owner)") }
         try await run.must(c.sane, "\(data) lacks backup_label, PG_VERSION or pg_wal after unpacking: not a base backup")
         return .ok("backup \(id) unpacked into \(data)", outputs: ["data_dir": .string(data)])

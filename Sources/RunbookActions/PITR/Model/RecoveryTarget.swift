@@ -80,30 +80,27 @@ public enum RecoveryTarget: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The recovery settings for postgresql.auto.conf. Every `recovery_target*` setting is
-    /// written, the unused ones empty, so a target left in postgresql.conf or by an earlier
-    /// recovery cannot combine with this one. `recovery_target_timeline = 'current'` keeps
-    /// recovery on the base backup's timeline: an abandoned timeline (left in the archive by a
-    /// recovery that was rolled back) must not be followed.
+    /// written, so a target left in postgresql.conf or by an earlier recovery cannot combine
+    /// with this one: PostgreSQL applies only the last occurrence of a setting. The unused ones
+    /// are emptied *before* the chosen one, because PostgreSQL's assign hooks refuse any
+    /// recovery_target* setting, even an empty one, once another is set ("multiple recovery
+    /// targets specified"). `recovery_target_timeline = 'current'` keeps recovery on the base
+    /// backup's timeline: an abandoned timeline (left in the archive by a recovery that was
+    /// rolled back) must not be followed.
     public func settings(restoreCommand: String) -> [(String, String)] {
-        var target = "", lsn = "", name = "", time = ""
+        let chosen: (String, String)?
         switch self {
-        case .time(let t): time = t.postgresText
-        case .lsn(let l): lsn = l.description
-        case .name(let n): name = n
-        case .immediate: target = "immediate"
-        case .latest: break
+        case .time(let t): chosen = ("recovery_target_time", t.postgresText)
+        case .lsn(let l): chosen = ("recovery_target_lsn", l.description)
+        case .name(let n): chosen = ("recovery_target_name", n)
+        case .immediate: chosen = ("recovery_target", "immediate")
+        case .latest: chosen = nil
         }
-        return [
-            ("restore_command", restoreCommand),
-            ("recovery_target", target),
-            ("recovery_target_lsn", lsn),
-            ("recovery_target_name", name),
-            ("recovery_target_time", time),
-            ("recovery_target_xid", ""),
-            ("recovery_target_inclusive", "on"),
-            ("recovery_target_timeline", "current"),
-            ("recovery_target_action", "promote"),
-        ]
+        let targets = ["recovery_target", "recovery_target_lsn", "recovery_target_name", "recovery_target_time", "recovery_target_xid"]
+        return [("restore_command", restoreCommand)]
+            + targets.filter { $0 != chosen?.0 }.map { ($0, "") }
+            + (chosen.map { [$0] } ?? [])
+            + [("recovery_target_inclusive", "on"), ("recovery_target_timeline", "current"), ("recovery_target_action", "promote")]
     }
 
     /// The settings as postgresql.auto.conf lines (values as SQL string literals).

@@ -7,16 +7,19 @@ import RunbookCore
 struct CatalogStore {
     let server: PITRServer
     let directory: String
+    /// For compose: read through a one-off container, because the server's is stopped.
+    let serverStopped: Bool
 
-    init(server: PITRServer, directory: String) {
+    init(server: PITRServer, directory: String, serverStopped: Bool = false) {
         self.server = server
         self.directory = ArchiveCommands.trimmed(directory)
+        self.serverStopped = serverStopped
     }
 
     var path: String { directory + "/" + BaseBackupCatalog.fileName }
 
-    var exists: CommandLine { server.onHost(["test", "-f", path]) }
-    var read: CommandLine { server.onHost(["cat", "--", path]) }
+    var exists: CommandLine { server.onHost(["test", "-f", path], serverStopped: serverStopped) }
+    var read: CommandLine { server.onHost(["cat", "--", path], serverStopped: serverStopped) }
 
     func writeCommands(stdinFile: String) -> [CommandLine] {
         [server.onHost(["dd", "of=" + path + ".partial", "conv=fsync", "status=none"], stdinFile: stdinFile),

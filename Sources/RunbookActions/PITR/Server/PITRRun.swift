@@ -20,7 +20,11 @@ extension PITRAction {
         let run = PITRRun(context: context)
         defer { run.cleanUp() }
         do {
-            return try await perform(call, run)
+            let result = try await perform(call, run)
+            // What was achieved (the chosen backup, where recovery stopped) is for the operator
+            // to see, not only for the journal.
+            if result.succeeded, let message = result.message { context.log(message) }
+            return result
         } catch let failure as PITRFailure {
             return .failed(failure.description)
         }
@@ -40,16 +44,20 @@ final class PITRRun: @unchecked Sendable {
 
     func log(_ line: String) { context.log(line) }
 
-    /// Runs `command`; the result is returned whatever the exit status.
-    func attempt(_ command: CommandLine, timeout: Double? = 120) async throws -> ProcessResult {
-        try await context.processes.run(command, environment: try context.environment(for: command),
-                                        timeout: timeout, onOutput: nil)
+    /// Runs `command`; the result is returned whatever the exit status. Its output is shown
+    /// live under the step only with `show` (the work itself: pg_basebackup, pg_ctl, tar);
+    /// the plumbing (catalog reads, listings, polls) would bury it. Stderr is kept either way
+    /// for failure messages, and every process is in the audit trail.
+    func attempt(_ command: CommandLine, timeout: Double? = 120, show: Bool = false) async throws -> ProcessResult {
+        let discard: @Sendable (String) -> Void = { _ in }
+        return try await context.processes.run(command, environment: try context.environment(for: command),
+                                               timeout: timeout, onOutput: show ? nil : discard)
     }
 
     /// Runs `command` and fails the action with `what` and the command's stderr unless it succeeds.
     @discardableResult
-    func must(_ command: CommandLine, _ what: String, timeout: Double? = 120) async throws -> ProcessResult {
-        let result = try await attempt(command, timeout: timeout)
+    func must(_ command: CommandLine, _ what: String, timeout: Double? = 120, show: Bool = false) async throws -> ProcessResult {
+        let result = try await attempt(command, timeout: timeout, show: show)
         guard result.succeeded else { throw PITRFailure(Self.describe(what, command, result)) }
         return result
     }
