@@ -56,8 +56,17 @@ final class DockerEngine: @unchecked Sendable {
         socketPath = root + "/docker.sock"
         previousDockerHost = ProcessInfo.processInfo.environment["DOCKER_HOST"]
 
-        let config = root + "/daemon.json"
-        FileManager.default.createFile(atPath: config, contents: Data("{}\n".utf8))
+        // An empty daemon.json: a host /etc/docker/daemon.json must not add hosts or bridges.
+        let config = root + "/daemon.json", logPath = root + "/dockerd.log"
+        let log: FileHandle
+        do {
+            try Data("{}\n".utf8).write(to: URL(fileURLWithPath: config))
+            try Data().write(to: URL(fileURLWithPath: logPath))
+            log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        } catch {
+            try? FileManager.default.removeItem(atPath: root)
+            throw error
+        }
         let dockerd = [Host.which("dockerd") ?? "dockerd",
                        "--config-file", config,
                        "--data-root", root + "/data",
@@ -78,7 +87,6 @@ final class DockerEngine: @unchecked Sendable {
         watchdog = Process()
         watchdog.executableURL = URL(fileURLWithPath: "/bin/bash")
         watchdog.arguments = ["-c", script, "dockerd-watchdog", String(getpid())] + dockerd
-        let log = FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: root + "/dockerd.log", contents: nil); return root + "/dockerd.log" }())
         watchdog.standardOutput = log
         watchdog.standardError = log
         watchdog.standardInput = FileHandle.nullDevice
