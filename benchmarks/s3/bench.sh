@@ -41,7 +41,8 @@ work=$(mktemp -d /tmp/runbook-s3-bench.XXXXXX)
 weed_pid=""
 cleanup() {
   if [ -n "$weed_pid" ] && kill -0 "$weed_pid" 2>/dev/null; then
-    kill "$weed_pid"; for _ in $(seq 50); do kill -0 "$weed_pid" 2>/dev/null || break; sleep 0.1; done
+    # weed mini takes about 4 s to stop its volume and filer servers; give it 15.
+    kill "$weed_pid"; for _ in $(seq 150); do kill -0 "$weed_pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$weed_pid" 2>/dev/null || true
   fi
   rm -rf "$work"
@@ -76,6 +77,7 @@ AWS_ACCESS_KEY_ID=$access AWS_SECRET_ACCESS_KEY=$secret weed mini -dir="$work/we
   -admin.port="$admin_port" -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0 \
   -master.telemetry=false >"$work/weed.log" 2>&1 &
 weed_pid=$!
+disown "$weed_pid" 2>/dev/null || true
 
 export AWS_ACCESS_KEY_ID=$access AWS_SECRET_ACCESS_KEY=$secret AWS_DEFAULT_REGION=us-east-1
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true

@@ -52,7 +52,8 @@ public struct ObjectCountCheck: ExecutableAction {
                 try await client.listObjects(bucket: r.bucket, prefix: r.prefix).filter { !$0.key.hasSuffix("/") }
             }
             let bytes = objects.reduce(Int64(0)) { $0 + $1.size }
-            let found = "s3://\(r.bucket)/\(r.prefix) holds \(objects.count) objects, \(S3ActionSupport.bytes(bytes)) (\(bytes) bytes)"
+            let size = bytes < 1024 ? S3ActionSupport.bytes(bytes) : "\(S3ActionSupport.bytes(bytes)) (\(bytes) bytes)"
+            let found = "s3://\(r.bucket)/\(r.prefix) holds \(objects.count) objects, \(size)"
             let passed = objects.count >= r.minObjects && bytes >= Int64(r.minBytes)
             var result = passed ? ActionResult.ok(found)
                                 : ActionResult.failed("\(found); expected at least \(r.minObjects) objects and \(r.minBytes) bytes")

@@ -230,7 +230,8 @@ final class S3Scenarios {
         let key = "file-3.bin"
         let size = try S3TestData.sizes(dir)[key] ?? 0
         let tampered = scratch + "/tampered.bin"
-        try S3TestData.writeRandomFile(tampered, bytes: Int(size))
+        var rng = S3TestRandom(seed: 7)
+        try S3TestData.writeFile(tampered, bytes: Int(size), rng: &rng)
         _ = try server.aws(["s3", "cp", tampered, "s3://\(bucket)/\(key)", "--only-show-errors"])
         _ = try server.aws(["s3", "rm", "s3://\(bucket)/file-7.bin", "--only-show-errors"])
 
@@ -263,7 +264,7 @@ final class S3Scenarios {
 
         let empty = try await caller.run("s3.object-count", ["bucket": .string("media-checks")])
         XCTAssertFalse(empty.succeeded, "an empty bucket fails the default min_objects: 1")
-        XCTAssertEqual(empty.message, "s3://media-checks/ holds 0 objects, Zero KB (0 bytes); expected at least 1 objects and 0 bytes")
+        XCTAssertEqual(empty.message, "s3://media-checks/ holds 0 objects, 0 B; expected at least 1 objects and 0 bytes")
 
         let source = scratch + "/checks-source"
         try S3TestData.writeSmallFiles(count: 30, into: source)
@@ -311,7 +312,8 @@ final class S3Scenarios {
     /// A bucket loaded by the aws CLI with `files` random files `file-N.bin`; the source stays in scratch.
     private func smallBucket(_ name: String, files: Int, bytes: Int = 2_000) throws -> String {
         let source = scratch + "/\(name)-source"
-        for i in 0..<files { try S3TestData.writeRandomFile(source + "/file-\(i).bin", bytes: bytes + i) }
+        var rng = S3TestRandom(seed: UInt64(name.utf8.count))
+        for i in 0..<files { try S3TestData.writeFile(source + "/file-\(i).bin", bytes: bytes + i, rng: &rng) }
         _ = try server.aws(["s3", "mb", "s3://\(name)"])
         try server.awsUpload(directory: source, to: "s3://\(name)/")
         return name

@@ -108,19 +108,21 @@ struct S3TestData {
         for i in 0..<count {
             let key = i < special.count ? special[i] : String(format: "photos/%04d/img-%05d.jpg", i % 17, i)
             let size = key.hasSuffix("empty.txt") ? 0 : Int(rng.next() % 24_000) + 1
-            var bytes = [UInt8](repeating: 0, count: size)
-            for j in 0..<size where j % 8 == 0 {
-                var word = rng.next()
-                withUnsafeBytes(of: &word) { raw in
-                    for k in 0..<min(8, size - j) { bytes[j + k] = raw[k] }
-                }
-            }
-            let path = root + "/" + key
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-                throw S3Server.HarnessError(description: "cannot write \(path)")
-            }
+            try writeFile(root + "/" + key, bytes: size, rng: &rng)
+        }
+    }
+
+    /// A file of `bytes` pseudo-random bytes, parent folders included.
+    static func writeFile(_ path: String, bytes: Int, rng: inout S3TestRandom) throws {
+        var data = [UInt8](repeating: 0, count: bytes)
+        for j in stride(from: 0, to: bytes, by: 8) {
+            let word = rng.next()
+            for k in 0..<min(8, bytes - j) { data[j + k] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(k))) }
+        }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: path, contents: Data(data)) else {
+            throw S3Server.HarnessError(description: "cannot write \(path)")
         }
     }
 

@@ -103,11 +103,12 @@ final class S3Server: @unchecked Sendable {
         }
     }
 
-    /// Terminates the server (SIGTERM, then SIGKILL after 5 s) and removes its directory.
+    /// Terminates the server (SIGTERM, then SIGKILL after 15 s: weed mini needs about 4 s to
+    /// stop its volume and filer servers) and removes its directory.
     func stop() {
         if process.isRunning {
             process.terminate()
-            let deadline = Date().addingTimeInterval(5)
+            let deadline = Date().addingTimeInterval(15)
             while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()

@@ -92,3 +92,12 @@ final class MirrorModelTests: XCTestCase {
                        + "1 of different size (resized: manifest 10 bytes, found 9); 1 with a different sha256 (same)")
     }
 }
+
+extension MirrorModelTests {
+    func testByteCountsForPeople() {
+        XCTAssertEqual(S3Mirror.bytes(0), "0 B")
+        XCTAssertEqual(S3Mirror.bytes(1023), "1023 B")
+        XCTAssertEqual(S3Mirror.bytes(12_153_021), "11.6 MiB")
+        XCTAssertEqual(S3Mirror.bytes(200_000_000), "190.7 MiB")
+    }
+}

@@ -10,8 +10,9 @@ struct S3Request: Sendable {
     enum Body: Sendable {
         case empty
         case data(Data)
-        /// A byte range of a local file, streamed; `sha256` is its hex digest, signed up front.
-        case file(path: String, offset: Int64, length: Int64, sha256: String)
+        /// A byte range of a local file, streamed. `payloadHash` is its hex SHA-256, signed up front,
+        /// or `UNSIGNED-PAYLOAD` when a signed Content-MD5 header protects the bytes instead.
+        case file(path: String, offset: Int64, length: Int64, payloadHash: String)
     }
 
     var method: HTTPMethod
@@ -117,8 +118,8 @@ public final class S3Client: Sendable {
         case .data(let data):
             payloadHash = SigV4Signer.hexSHA256(data)
             body = .bytes(ByteBuffer(bytes: data))
-        case .file(let filePath, let offset, let length, let sha256):
-            payloadHash = sha256
+        case .file(let filePath, let offset, let length, let hash):
+            payloadHash = hash
             body = .stream(FileChunks(path: filePath, offset: offset, length: length), length: .known(length))
         }
         let date = Date()

@@ -86,7 +86,7 @@ extension S3Client {
         let request = S3Request(method: .PUT, bucket: bucket, key: key,
                                 headers: [("content-md5", S3Client.base64(hex: md5)),
                                           ("content-type", "application/octet-stream")],
-                                body: .file(path: file, offset: 0, length: size, sha256: sha256),
+                                body: .file(path: file, offset: 0, length: size, payloadHash: sha256),
                                 operation: "PutObject s3://\(bucket)/\(key)")
         let response = try await send(request)
         _ = try await readBody(response, request: request)
@@ -100,13 +100,15 @@ extension S3Client {
         return try decode(request, try await sendForBody(request), S3Responses.uploadID)
     }
 
-    /// UploadPart from a range of a file; returns the part's ETag.
+    /// UploadPart from a range of a file; returns the part's ETag. The body goes unsigned
+    /// (`UNSIGNED-PAYLOAD`): its MD5 travels in the signed Content-MD5 header and the server
+    /// rejects bytes that do not match it, so each part is hashed once, with the cheaper digest.
     func uploadPart(bucket: String, key: String, uploadID: String, part: MultipartPlan.Part, file: String,
-                    sha256: String, md5: String) async throws -> String {
+                    md5: String) async throws -> String {
         let request = S3Request(method: .PUT, bucket: bucket, key: key,
                                 query: [("partNumber", String(part.number)), ("uploadId", uploadID)],
                                 headers: [("content-md5", S3Client.base64(hex: md5))],
-                                body: .file(path: file, offset: part.offset, length: part.length, sha256: sha256),
+                                body: .file(path: file, offset: part.offset, length: part.length, payloadHash: "UNSIGNED-PAYLOAD"),
                                 operation: "UploadPart \(part.number) of s3://\(bucket)/\(key)")
         let response = try await send(request)
         _ = try await readBody(response, request: request)

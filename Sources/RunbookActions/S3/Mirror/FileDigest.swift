@@ -33,16 +33,30 @@ public struct FileDigest: Sendable, Equatable {
         self.multipartETags = multipartETags
     }
 
-    /// Reads the file (or a range of it) once, computing SHA-256, MD5 and the multipart ETag for each part size.
-    public static func compute(path: String, offset: Int64 = 0, size: Int64, partSizes: [Int64] = []) throws -> FileDigest {
+    /// Reads the file once, computing SHA-256, MD5 and the multipart ETag for each part size.
+    public static func compute(path: String, size: Int64, partSizes: [Int64] = []) throws -> FileDigest {
         var whole = ContentHasher()
         var parts = partSizes.map { PartHasher(partSize: $0) }
-        try LocalFiles.forEachChunk(path: path, offset: offset, length: size) { chunk in
+        try LocalFiles.forEachChunk(path: path, length: size) { chunk in
             whole.update(chunk)
             for i in parts.indices { parts[i].update(chunk) }
         }
         let (sha, md5) = whole.finalize()
         return FileDigest(size: size, sha256: sha, md5: md5, multipartETags: parts.indices.map { parts[$0].finish() })
+    }
+
+    /// The hex MD5 of a file range alone: what an upload part needs for its Content-MD5.
+    static func md5(path: String, offset: Int64, size: Int64) throws -> String {
+        var md5 = Insecure.MD5()
+        try LocalFiles.forEachChunk(path: path, offset: offset, length: size) { md5.update(bufferPointer: $0) }
+        return md5.finalize().hex
+    }
+
+    /// The hex SHA-256 of a whole file alone: what the manifest records for a multipart upload.
+    static func sha256(path: String, size: Int64) throws -> String {
+        var sha = SHA256()
+        try LocalFiles.forEachChunk(path: path, length: size) { sha.update(bufferPointer: $0) }
+        return sha.finalize().hex
     }
 
     /// Rebuilds one multipart ETag by cutting the stream at a fixed part size.

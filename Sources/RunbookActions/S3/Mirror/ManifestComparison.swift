@@ -15,8 +15,6 @@ public struct ManifestComparison: Sendable, Equatable {
     /// Keys whose size matches, so their content is worth hashing.
     public var toHash: [ManifestEntry] = []
 
-    public init() {}
-
     /// Compares names and sizes; checksums are added by the caller after hashing `toHash`.
     public init(manifest: Manifest, found: [String: Int64]) {
         let expected = manifest.byKey

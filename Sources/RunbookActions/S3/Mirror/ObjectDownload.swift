@@ -2,12 +2,11 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 
-/// What came down: the bytes' size and digests, and the ETag the server sent with them.
+/// What came down: its size and SHA-256, and the ETag the server sent with it.
 struct FetchedObject: Sendable {
     var size: Int64
     var etag: String
     var sha256: String
-    var md5: String
 }
 
 extension S3Client {
@@ -66,7 +65,7 @@ extension S3Client {
         if case .md5(let expected) = ETag.kind(etag), expected != md5 {
             throw S3Error.integrity("s3://\(bucket)/\(key): the content's MD5 \(md5) does not match its ETag \(expected)")
         }
-        return FetchedObject(size: hasher.count, etag: etag, sha256: sha256, md5: md5)
+        return FetchedObject(size: hasher.count, etag: etag, sha256: sha256)
     }
 
     /// Runs `body` again (up to `maxAttempts`) when it fails on a dropped connection or a

@@ -275,7 +275,15 @@ struct S3Mirror {
         URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
+    /// "512 B", "11.6 MiB": binary units, one decimal.
     static func bytes(_ n: Int64) -> String {
-        ByteCountFormatter.string(fromByteCount: n, countStyle: .binary)
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+        var value = Double(n)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(n) B" : "\(String(format: "%.1f", value)) \(units[unit])"
     }
 }
