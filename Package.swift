@@ -87,12 +87,15 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: ["RunbookCore"],
+            exclude: ["Fixtures"],
             swiftSettings: settings
         ),
         // Real servers: PostgreSQL 15, SeaweedFS/rclone S3, Docker Engine with Compose v2.
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["RunbookCore", "RunbookEngine", "RunbookActions"],
+            // The compose project the Docker tests copy and run (YAML and shell, not sources).
+            exclude: ["Compose/project"],
             swiftSettings: settings
         ),
     ]

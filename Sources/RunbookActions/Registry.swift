@@ -6,7 +6,7 @@ import RunbookEngine
 public enum Registry {
     public static var all: [any ExecutableAction] {
         ShellActions.all + FileActions.all + PostgresActions.all + ComposeActions.all
-            + S3Actions.all + HTTPActions.all + RunbookRunActions.all
+            + S3Actions.all + HTTPActions.all + RunbookRunActions.all + PITRActions.all
     }
 
     public static var catalog: ActionCatalog { ActionCatalog(all) }

@@ -17,6 +17,7 @@ public struct RunbookCommand: AsyncParsableCommand {
             ResumeCommand.self,
             DocsCommand.self,
             ListCommand.self,
+            ActionsCommand.self,
             SchemaCommand.self,
             AuditCommand.self,
             HistoryCommand.self,

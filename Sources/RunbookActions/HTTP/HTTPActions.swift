@@ -1,7 +1,9 @@
 import RunbookCore
 import RunbookEngine
 
-/// The `http.*` actions and checks.
+/// The `http.*` checks.
 public enum HTTPActions {
-    public static let all: [any ExecutableAction] = []
+    public static let all: [any ExecutableAction] = [
+        HTTPCheck(),
+    ]
 }

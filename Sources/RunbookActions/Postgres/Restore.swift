@@ -92,7 +92,7 @@ struct Restore: ExecutableAction {
             let staging = (format == .directory || jobs > 1)
                 ? ContainerStaging(endpoint, runID: context.runID, name: (located.path as NSString).lastPathComponent) : nil
             if let staging {
-                steps.append(staging.copyIn(from: located.path))
+                steps += staging.copyIn(from: located.path, isDirectory: format == .directory)
                 restore = endpoint.command("pg_restore", args, database: database, trailing: [staging.containerPath])
                 cleanup.append(staging.remove)
             } else {
@@ -114,6 +114,10 @@ struct Restore: ExecutableAction {
             // The artifact may be written by an earlier step of the same run.
             guard case .missing(let path) = e else { throw e }
             return [.builtin("restore \(path) into \(try call.string("database")) once it exists: psql or pg_restore is chosen from its header, and its sha256 is checked against the manifest beside it")]
+        } catch let e as ArtifactLocator.LocateError where call.optionalString("from") == ArtifactLocator.latestKeyword {
+            // `latest` is resolved from the manifest when the run gets here; a plan made
+            // elsewhere (or before the first backup) says so instead of failing.
+            return [.builtin("restore the latest verified backup of \(try call.string("database")) listed in the manifest when the run gets here (now: \(e.description)); psql or pg_restore is chosen from its header, and its sha256 is checked")]
         }
         var ops: [PlannedOperation] = [.builtin(checksumNote(r))]
         ops += r.steps.map { .command($0) }

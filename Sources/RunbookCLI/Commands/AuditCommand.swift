@@ -16,8 +16,8 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Check the audit trail's hash chain and name the first bad line.",
         discussion: """
-        Exit 0 when every line verifies (a torn final line left by a crash is reported, and
-        everything before it verifies); exit 1 naming the first line that was edited, deleted,
+        Exit 0 when every line verifies (a torn final line left by a crash is reported, and \
+        everything before it verifies); exit 1 naming the first line that was edited, deleted, \
         inserted or reordered.
         """
     )

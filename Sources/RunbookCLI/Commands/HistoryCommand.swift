@@ -17,7 +17,10 @@ struct HistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let state = StateDirectory.resolve(stateDir)
-        let journals = state.runIDs().reversed().prefix(max(0, limit)).compactMap { try? JournalStore.load(path: state.journalPath($0)) }
+        // Ids sort by second only; the journal's start time orders runs started within one second.
+        let journals = state.runIDs().compactMap { try? JournalStore.load(path: state.journalPath($0)) }
+            .sorted { ($0.startedAt, $0.runID) > ($1.startedAt, $1.runID) }
+            .prefix(max(0, limit))
         if format == .json {
             let rows: [[String: Any]] = journals.map { j in
                 var row: [String: Any] = ["run": j.runID, "runbook": j.runbook, "status": j.status.rawValue,

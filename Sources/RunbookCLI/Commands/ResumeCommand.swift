@@ -10,9 +10,10 @@ struct ResumeCommand: AsyncParsableCommand {
         commandName: "resume",
         abstract: "Continue a failed or interrupted run.",
         discussion: """
-        Steps that completed (and were not rolled back) are not run again; their outputs are
-        reused. Refuses when the runbook or profile changed since the run (their sha256 differ)
+        Steps that completed (and were not rolled back) are not run again; their outputs are \
+        reused. Refuses when the runbook or profile changed since the run (their sha256 differ) \
         unless --force. Process groups a killed run left behind are stopped first.
+
         Exit codes: \(RunbookExitCode.summary)
         """
     )
@@ -52,7 +53,8 @@ struct ResumeCommand: AsyncParsableCommand {
         if !changed.isEmpty && !force {
             Refusal.exit("\(changed.joined(separator: " and ")) changed since run \(runID) started (sha256 differs); review the change and pass --force to resume with it", .refused)
         }
-        let digest = PlanDigest.compute(runbook: rb, params: journal.params, profile: loaded.profile)
+        let siblings = workspace.siblings()
+        let digest = PlanDigest.compute(runbook: rb, params: journal.params, profile: loaded.profile) { siblings[$0] }
         let request = RunRequest(runbook: rb, profile: loaded.profile, params: journal.params,
                                  runbooksDirectory: workspace.runbooksDir, siblings: workspace.siblings(),
                                  stateDirectory: state, planDigest: digest, options: try session.runOptions(force: force),

@@ -10,10 +10,11 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run a runbook.",
         discussion: """
-        The runbook and profile are validated first; with any error nothing runs (exit 1).
-        Destructive steps ask you to type the database or target name; without a terminal
-        they need --yes. Ctrl-C or SIGTERM stops the running step's processes, then asks
+        The runbook and profile are validated first; with any error nothing runs (exit 1). \
+        Destructive steps ask you to type the database or target name; without a terminal \
+        they need --yes. Ctrl-C or SIGTERM stops the running step's processes, then asks \
         (on a terminal) or follows --on-interrupt.
+
         Exit codes: \(RunbookExitCode.summary)
         """
     )
@@ -60,7 +61,8 @@ struct RunCommand: AsyncParsableCommand {
                                             at: rb.requires.first?.location)])
             throw RunbookExitCode.invalid.exitCode
         }
-        let digest = PlanDigest.compute(runbook: rb, params: bound, profile: loaded.profile)
+        let siblings = workspace.siblings()
+        let digest = PlanDigest.compute(runbook: rb, params: bound, profile: loaded.profile) { siblings[$0] }
         if let expected = planDigest, !PlanDigest.matches(expected, digest) {
             Refusal.exit("plan digest mismatch: expected \(expected), but runbook, params and profile now give \(digest); review the plan again", .refused)
         }

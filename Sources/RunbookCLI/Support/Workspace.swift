@@ -13,7 +13,8 @@ struct Workspace {
         let dir = runbooksDir ?? ProcessInfo.processInfo.environment["RUNBOOK_DIR"] ?? "runbooks"
         self.runbooksDir = dir
         let parent = (dir as NSString).deletingLastPathComponent
-        self.profilesDir = ((parent.isEmpty ? "." : parent) as NSString).appendingPathComponent("profiles")
+        // `runbooks` gives `profiles`, not `./profiles`: paths in diagnostics stay as people typed them.
+        self.profilesDir = parent.isEmpty ? "profiles" : (parent as NSString).appendingPathComponent("profiles")
     }
 
     var catalog: ActionCatalog { Registry.catalog }

@@ -54,6 +54,9 @@ public struct CallBinder: Sendable {
     /// Run-time type check of a resolved value (validation catches literals earlier).
     static func check(_ v: Value, _ spec: InputSpec, at location: SourceLocation) throws -> Value {
         if case .null = v { return v }
+        // Plans and docs stand in `<name>` for values only a run knows (step outputs,
+        // required params in docs); they are shown, never executed.
+        if case .string(let s) = v, s.hasPrefix("<"), s.hasSuffix(">") { return v }
         if case .secret = v {
             if case .map = spec.type { return v }
             throw EvaluationError("input \"\(spec.name)\" cannot take a secret: it would reach a command line; pass secrets through env", at: location)

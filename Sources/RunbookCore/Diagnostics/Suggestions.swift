@@ -5,6 +5,8 @@ public enum Suggestions {
         let limit = max(2, word.count / 3)
         var best: (String, Int)?
         for candidate in candidates {
+            // The distance is at least the length difference: skip hopeless (or huge) words cheaply.
+            if abs(candidate.count - word.count) > limit { continue }
             let d = editDistance(word.lowercased(), candidate.lowercased())
             if d <= limit, best == nil || d < best!.1 { best = (candidate, d) }
         }

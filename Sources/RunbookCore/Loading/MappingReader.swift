@@ -51,7 +51,7 @@ struct MappingReader {
             diagnostics.append(.error("type", "\"\(key)\" must be a string, got \(v.kindName)", at: v.location))
             return nil
         }
-        return Templated(s, at: v.location)
+        return Templated(s, at: v.location, valueColumn: v.valueColumn)
     }
 
     mutating func int(_ key: String, min: Int? = nil) -> Int? {
@@ -109,7 +109,9 @@ struct MappingReader {
         let valid = known ?? Array(consumed).sorted()
         for pair in pairs where !consumed.contains(pair.key) {
             let hint = Suggestions.didYouMean(pair.key, in: valid)
-            diagnostics.append(.error("unknown-key", "unknown key \"\(pair.key)\" in \(context)\(hint)",
+            // Keys are quoted cut short: a hostile file may hold a megabyte-long key.
+            let shown = pair.key.count > 80 ? String(pair.key.prefix(80)) + "..." : pair.key
+            diagnostics.append(.error("unknown-key", "unknown key \"\(shown)\" in \(context)\(hint)",
                                       at: pair.keyLocation, length: pair.key.count,
                                       notes: ["valid keys: " + valid.sorted().joined(separator: ", ")]))
         }

@@ -28,6 +28,7 @@ public enum ProfileLoader {
         }
         var profile = Profile(name: top.string("profile", required: true) ?? "", path: document.path,
                               digest: sha256Hex(document.bytes))
+        profile.nameLocation = top.node("profile")?.location
         _ = top.string("description")
         if let s = top.node("secrets") { profile.secrets = RunbookLoader.loadSecrets(s, &diags) }
         if let targets = top.node("targets") {
@@ -44,6 +45,7 @@ public enum ProfileLoader {
         top.finish(known: topLevelKeys)
         diags += top.diagnostics
         diags += undeclaredSecrets(profile, &diags)
+        diags += composeReferences(profile)
         return Loaded(document: document, profile: profile, diagnostics: diags)
     }
 
@@ -126,6 +128,21 @@ public enum ProfileLoader {
         diags.append(.error("literal-secret", "\"\(key)\" must reference a secret as \"${secrets.NAME}\"; secret values are never written in profiles",
                             at: node.location))
         return nil
+    }
+
+    /// A postgres target reached through compose must name a compose target of the same profile.
+    static func composeReferences(_ profile: Profile) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        let composeNames = profile.targets.filter { $0.binding.kind == .compose }.map(\.name)
+        for t in profile.targets {
+            guard case .postgres(let p) = t.binding, p.via == .compose, let name = p.compose else { continue }
+            if let other = profile.target(name), other.binding.kind == .compose { continue }
+            let what = profile.target(name).map { "is a \($0.binding.kind.rawValue) target" } ?? "is not defined"
+            out.append(.error("missing-target", "target \"\(t.name)\" runs through compose target \"\(name)\", which \(what) in this profile\(Suggestions.didYouMean(name, in: composeNames))",
+                              at: t.location, length: t.name.count,
+                              notes: composeNames.isEmpty ? ["this profile defines no compose target"] : ["compose targets: " + composeNames.joined(separator: ", ")]))
+        }
+        return out
     }
 
     static func undeclaredSecrets(_ profile: Profile, _ diags: inout [Diagnostic]) -> [Diagnostic] {

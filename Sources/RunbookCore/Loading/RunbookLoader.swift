@@ -124,6 +124,7 @@ public enum RunbookLoader {
         let idNode = r.node("id")
         let id = r.string("id", required: true) ?? ""
         var step = Step(id: id, idLocation: idNode?.location ?? node.location, location: node.location)
+        for pair in r.pairs { step.keyLocations[pair.key] = pair.keyLocation }
         step.title = r.string("title")
         if let actionNode = r.node("action") {
             if let name = actionNode.scalar, !actionNode.isNull {
@@ -143,7 +144,7 @@ public enum RunbookLoader {
         if let manual = r.node("manual") {
             if let items = manual.sequence {
                 for item in items {
-                    if let s = item.scalar, !item.isNull { step.manual.append(Templated(s, at: item.location)) }
+                    if item.scalar != nil, !item.isNull { step.manual.append(Templated(item)) }
                     else { diags.append(.error("type", "manual items must be strings, got \(item.kindName)", at: item.location)) }
                 }
             } else {
@@ -170,8 +171,12 @@ public enum RunbookLoader {
             }
         }
         step.when = r.templated("when")
-        if step.action == nil && step.manual.isEmpty && idNode != nil {
-            diags.append(.error("missing-key", "step \"\(id)\" needs \"action\" or \"manual\"", at: step.idLocation, length: id.count))
+        // A step without an action is a gate: it only checks (require/verify) or asks a person (manual).
+        // Keyed on what was written: a malformed `manual:` already has its own diagnostic.
+        let hasBody = ["action", "manual", "require", "verify"].contains { step.keyLocations[$0] != nil }
+        if !hasBody && idNode != nil {
+            diags.append(.error("missing-key", "step \"\(id)\" needs \"action\", \"manual\" or checks (\"require\"/\"verify\")",
+                                at: step.idLocation, length: id.count))
         }
         if step.forEach != nil && step.loopVariable == nil {
             diags.append(.error("missing-key", "step \"\(id)\" has \"for_each\" but no \"as\" to name the loop variable", at: step.forEach?.location))

@@ -4,6 +4,8 @@ import Foundation
 /// The same runbook runs against production (compose) or a laptop (local) by profile alone.
 public struct Profile: Sendable {
     public var name: String
+    /// Where `profile:` was written, when it was.
+    public var nameLocation: SourceLocation?
     public var path: String
     public var digest: String
     public var secrets: [SecretDecl]

@@ -43,6 +43,9 @@ public struct Step: Sendable {
     /// A simple condition on params, e.g. `${params.format} == custom`.
     public var when: Templated?
     public var location: SourceLocation
+    /// Where each key of the step was written, for rules about keys whose values
+    /// have defaults (`parallel: 1`) or that only make sense together (`as` and `for_each`).
+    public var keyLocations: [String: SourceLocation] = [:]
 
     public init(id: String, idLocation: SourceLocation, title: String? = nil, action: ActionCall? = nil,
                 require: [ActionCall] = [], verify: [ActionCall] = [], rollback: ActionCall? = nil,
@@ -94,8 +97,18 @@ public struct ActionCall: Sendable {
 public struct Templated: Sendable, Hashable {
     public var text: String
     public var location: SourceLocation
-    public init(_ text: String, at location: SourceLocation) {
+    /// See `YNode.valueColumn`: where the text starts when it is verbatim on one line.
+    public var valueColumn: Int?
+    public init(_ text: String, at location: SourceLocation, valueColumn: Int? = nil) {
         self.text = text
         self.location = location
+        self.valueColumn = valueColumn
     }
+
+    public init(_ node: YNode) {
+        self.init(node.scalar ?? "", at: node.location, valueColumn: node.valueColumn)
+    }
+
+    /// As a scalar node, so rules treat every templated string the same way.
+    public var node: YNode { YNode(.scalar(text, quoted: true), at: location, valueColumn: valueColumn) }
 }

@@ -1,31 +1,57 @@
 import Crypto
 import Foundation
 
-/// The digest of what a plan was made from: the runbook's bytes, the bound
-/// params and the profile's bytes. `runbook plan` prints it; `runbook run
-/// --plan-digest D` refuses to start when it differs, so what runs is what was reviewed.
+/// The digest of what a plan was made from: the bytes of the runbook and of every
+/// runbook it runs (`runbook.run`), the bound params and the profile's bytes.
+/// `runbook plan` prints it; `runbook run --plan-digest D` refuses to start when it
+/// differs, so what runs is what was reviewed.
 ///
-/// Computed over `runbook.digest` (sha256 of the file's bytes), each param as
-/// `name=<typed canonical value>` in name order, and `profile.digest` (or
-/// nothing without a profile). Params must be bound with `ParamBinder` first,
-/// so defaults count and `5` and `"5"` for an int param give the same digest.
+/// Params must be bound with `ParamBinder` first, so defaults count and `5` and `"5"`
+/// for an int param give the same digest.
 public enum PlanDigest {
-    /// 64 lowercase hex digits.
-    public static func compute(runbook: Runbook, params: [String: Value], profile: Profile?) -> String {
-        var text = "runbook-plan-digest/v1\n"
-        text += "runbook \(runbook.digest)\n"
-        for name in params.keys.sorted() {
-            text += "param \(name)=\(canonical(params[name] ?? .null))\n"
-        }
-        text += "profile \(profile?.digest ?? "-")\n"
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    /// `sha256:` + 64 lowercase hex digits.
+    public static func compute(runbook: Runbook, params: [String: Value], profile: Profile?,
+                               lookup: (String) -> Runbook?) -> String {
+        compute(runbookDigests: reachableRunbookDigests(runbook, lookup: lookup), params: params, profileDigest: profile?.digest)
     }
 
-    /// True when `given` names `digest`: the whole digest, or a prefix of at least 12 hex digits.
+    /// - Parameters:
+    ///   - runbookDigests: sha256 of each runbook's bytes (the main one and every nested one), by name.
+    ///   - params: bound param values.
+    ///   - profileDigest: sha256 of the profile's bytes, if a profile is used.
+    public static func compute(runbookDigests: [String: String], params: [String: Value], profileDigest: String?) -> String {
+        var text = "runbook-plan-digest/v1\n"
+        for name in runbookDigests.keys.sorted() { text += "runbook \(name) \(runbookDigests[name] ?? "")\n" }
+        for name in params.keys.sorted() { text += "param \(name)=\(canonical(params[name] ?? .null))\n" }
+        text += "profile \(profileDigest ?? "-")\n"
+        return "sha256:" + SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// True when `given` names `digest`: the whole digest, or a prefix of at least 12 hex digits,
+    /// with or without the `sha256:` prefix.
     public static func matches(_ given: String, _ digest: String) -> Bool {
-        let g = given.lowercased().trimmingCharacters(in: .whitespaces)
-        let stripped = g.hasPrefix("sha256:") ? String(g.dropFirst(7)) : g
-        return stripped.count >= 12 && digest.hasPrefix(stripped)
+        func hex(_ s: String) -> String {
+            let t = s.lowercased().trimmingCharacters(in: .whitespaces)
+            return t.hasPrefix("sha256:") ? String(t.dropFirst(7)) : t
+        }
+        let g = hex(given)
+        return g.count >= 12 && hex(digest).hasPrefix(g)
+    }
+
+    /// Digests of the runbook and every runbook it reaches through `runbook.run`.
+    public static func reachableRunbookDigests(_ runbook: Runbook, lookup: (String) -> Runbook?) -> [String: String] {
+        var out: [String: String] = [:]
+        var queue = [runbook]
+        while let rb = queue.popLast() {
+            guard out[rb.name] == nil else { continue }
+            out[rb.name] = rb.digest
+            for step in rb.steps + rb.onFailure {
+                guard let call = step.action, call.name == Planner.nestedRunAction,
+                      let name = call.input("runbook")?.scalar, let child = lookup(name) else { continue }
+                queue.append(child)
+            }
+        }
+        return out
     }
 
     static func canonical(_ v: Value) -> String {

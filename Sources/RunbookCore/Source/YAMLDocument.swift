@@ -20,8 +20,24 @@ public struct YAMLDocument: Sendable {
     }
 
     public static func load(path: String, limits: Limits = Limits()) -> YAMLDocument {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let d = Diagnostic.error("io", "cannot read file", at: SourceLocation(file: path, line: 1, column: 1))
+        let start = SourceLocation(file: path, line: 1, column: 1)
+        // Read at most one byte past the limit: `/dev/zero` or a 10 GiB file must not be slurped.
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            let d = Diagnostic.error("io", "cannot read file", at: start)
+            return YAMLDocument(path: path, bytes: Data(), text: "", root: nil, diagnostics: [d])
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: limits.maxBytes + 1) ?? Data()
+        } catch {
+            let d = Diagnostic.error("io", "cannot read file: \(error.localizedDescription)", at: start)
+            return YAMLDocument(path: path, bytes: Data(), text: "", root: nil, diagnostics: [d])
+        }
+        if data.count > limits.maxBytes {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+            let what = size.map { "file is \($0) bytes" } ?? "file is larger than \(limits.maxBytes) bytes"
+            let d = Diagnostic.error("file-too-large", "\(what); the limit is \(limits.maxBytes) bytes", at: start)
             return YAMLDocument(path: path, bytes: Data(), text: "", root: nil, diagnostics: [d])
         }
         return parse(data, path: path, limits: limits)
@@ -57,9 +73,9 @@ public struct YAMLDocument: Sendable {
         guard let node else {
             return fail("yaml-syntax", "file is empty; expected a YAML mapping", text: text)
         }
-        var budget = limits.maxNodes
+        var converter = Converter(file: path, limits: limits, text: text)
         do {
-            let root = try convert(node, file: path, depth: 0, limits: limits, budget: &budget)
+            let root = try converter.convert(node, depth: 0)
             return YAMLDocument(path: path, bytes: data, text: text, root: root, diagnostics: [])
         } catch let e as ConversionError {
             return fail(e.rule, e.message, at: e.location, text: text)
@@ -76,45 +92,81 @@ public struct YAMLDocument: Sendable {
         var location: SourceLocation
     }
 
-    private static func location(_ mark: Mark?, _ file: String) -> SourceLocation {
+    static func location(_ mark: Mark?, _ file: String) -> SourceLocation {
         SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
-    private static func convert(_ node: Node, file: String, depth: Int, limits: Limits, budget: inout Int) throws -> YNode {
-        let loc = location(node.mark, file)
-        budget -= 1
-        if budget < 0 {
-            throw ConversionError(rule: "yaml-too-large",
-                                  message: "document expands to more than \(limits.maxNodes) nodes (alias expansion?)", location: loc)
+    /// Turns Yams nodes into `YNode`s, expanding aliases under a node budget and
+    /// recording where verbatim scalar values start (for positions inside values).
+    struct Converter {
+        let file: String
+        let limits: Limits
+        var budget: Int
+        /// The source as unicode scalars (libyaml counts columns in them) and line starts.
+        let scalars: [Unicode.Scalar]
+        let lineStarts: [Int]
+
+        init(file: String, limits: Limits, text: String) {
+            self.file = file
+            self.limits = limits
+            self.budget = limits.maxNodes
+            let scalars = Array(text.unicodeScalars)
+            var starts = [0]
+            for (i, c) in scalars.enumerated() where c == "\n" { starts.append(i + 1) }
+            self.scalars = scalars
+            self.lineStarts = starts
         }
-        if depth > limits.maxDepth {
-            throw ConversionError(rule: "yaml-too-deep", message: "nesting is deeper than \(limits.maxDepth) levels", location: loc)
-        }
-        let explicitTag: String? = nil  // resolved tags carry no author intent we use
-        switch node {
-        case .scalar(let s):
-            let quoted = s.style == .singleQuoted || s.style == .doubleQuoted || s.style == .literal || s.style == .folded
-            return YNode(.scalar(s.string, quoted: quoted), at: loc, tag: explicitTag)
-        case .sequence(let seq):
-            var items: [YNode] = []
-            items.reserveCapacity(seq.count)
-            for item in seq {
-                items.append(try convert(item, file: file, depth: depth + 1, limits: limits, budget: &budget))
+
+        mutating func convert(_ node: Node, depth: Int) throws -> YNode {
+            let loc = YAMLDocument.location(node.mark, file)
+            budget -= 1
+            if budget < 0 {
+                throw ConversionError(rule: "yaml-too-large",
+                                      message: "document expands to more than \(limits.maxNodes) nodes (alias expansion?)", location: loc)
             }
-            return YNode(.sequence(items), at: loc, tag: explicitTag)
-        case .mapping(let map):
-            var pairs: [YPair] = []
-            for (k, v) in map {
-                guard case .scalar(let ks) = k else {
-                    throw ConversionError(rule: "yaml-syntax", message: "mapping keys must be plain strings",
-                                          location: location(k.mark, file))
+            if depth > limits.maxDepth {
+                throw ConversionError(rule: "yaml-too-deep", message: "nesting is deeper than \(limits.maxDepth) levels", location: loc)
+            }
+            switch node {
+            case .scalar(let s):
+                let quoted = s.style == .singleQuoted || s.style == .doubleQuoted || s.style == .literal || s.style == .folded
+                var column: Int?
+                if s.style == .plain || s.style == .singleQuoted || s.style == .doubleQuoted {
+                    column = verbatimColumn(s.string, at: loc, skip: s.style == .plain ? 0 : 1)
                 }
-                let value = try convert(v, file: file, depth: depth + 1, limits: limits, budget: &budget)
-                pairs.append(YPair(key: ks.string, keyLocation: location(k.mark, file), value: value))
+                return YNode(.scalar(s.string, quoted: quoted), at: loc, valueColumn: column)
+            case .sequence(let seq):
+                var items: [YNode] = []
+                items.reserveCapacity(seq.count)
+                for item in seq {
+                    items.append(try convert(item, depth: depth + 1))
+                }
+                return YNode(.sequence(items), at: loc)
+            case .mapping(let map):
+                var pairs: [YPair] = []
+                for (k, v) in map {
+                    guard case .scalar(let ks) = k else {
+                        throw ConversionError(rule: "yaml-syntax", message: "mapping keys must be plain strings",
+                                              location: YAMLDocument.location(k.mark, file))
+                    }
+                    let value = try convert(v, depth: depth + 1)
+                    pairs.append(YPair(key: ks.string, keyLocation: YAMLDocument.location(k.mark, file), value: value))
+                }
+                return YNode(.mapping(pairs), at: loc)
+            case .alias:
+                throw ConversionError(rule: "yaml-syntax", message: "unresolved alias", location: loc)
             }
-            return YNode(.mapping(pairs), at: loc, tag: explicitTag)
-        case .alias:
-            throw ConversionError(rule: "yaml-syntax", message: "unresolved alias", location: loc)
+        }
+
+        /// The column where `value` starts if the source holds it verbatim on the node's line.
+        func verbatimColumn(_ value: String, at loc: SourceLocation, skip: Int) -> Int? {
+            guard loc.line >= 1, loc.line <= lineStarts.count else { return nil }
+            var i = lineStarts[loc.line - 1] + loc.column - 1 + skip
+            for c in value.unicodeScalars {
+                guard i < scalars.count, scalars[i] == c, c != "\n" else { return nil }
+                i += 1
+            }
+            return loc.column + skip
         }
     }
 
@@ -126,7 +178,10 @@ public struct YAMLDocument: Sendable {
         let box = Box()
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
-            box.result = Result { try Yams.compose(yaml: text) }
+            // The basic resolver tags every scalar as a string without running regexes:
+            // we keep raw text anyway, and the default resolver's per-key regexes (run by
+            // Yams' duplicate-key check) dominated the cost of loading a runbook.
+            box.result = Result { try Yams.compose(yaml: text, Resolver.basic) }
             done.signal()
         }
         thread.stackSize = 256 << 20
@@ -176,7 +231,8 @@ public struct YAMLDocument: Sendable {
         case let .scanner(context, problem, mark, _),
              let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
-            let ctx = context.map { "\($0.text) " } ?? ""
+            // libyaml reports where it gave up; the context says what was open and where it began.
+            let ctx = context.map { "\($0.text) (at line \($0.mark.line), column \($0.mark.column)) " } ?? ""
             return ("\(ctx)\(problem)".trimmingCharacters(in: .whitespaces), location(mark, file))
         case let .duplicatedKeysInMapping(duplicates, context):
             let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")

@@ -16,11 +16,23 @@ public struct YNode: Sendable, Hashable {
     public var location: SourceLocation
     /// The explicit tag, when the author wrote one (e.g. `!!str`); nil for plain nodes.
     public var tag: String?
+    /// For a scalar whose value is written verbatim on one source line (no escapes, no
+    /// folding): the column of its first character, after an opening quote. Diagnostics
+    /// use it to point inside the value (at a `${`); nil means "point at the node".
+    public var valueColumn: Int?
 
-    public init(_ kind: Kind, at location: SourceLocation, tag: String? = nil) {
+    public init(_ kind: Kind, at location: SourceLocation, tag: String? = nil, valueColumn: Int? = nil) {
         self.kind = kind
         self.location = location
         self.tag = tag
+        self.valueColumn = valueColumn
+    }
+
+    /// The source location of the character `offset` unicode scalars into this scalar's
+    /// value, when the value is verbatim on one line; otherwise the node's own location.
+    public func location(atValueOffset offset: Int) -> SourceLocation {
+        guard let valueColumn else { return location }
+        return SourceLocation(file: location.file, line: location.line, column: valueColumn + offset)
     }
 
     /// The scalar's text, if this is a scalar.

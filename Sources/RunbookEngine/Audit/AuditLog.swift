@@ -162,10 +162,15 @@ public final class AuditLog: @unchecked Sendable {
 
     /// ISO 8601 with milliseconds, UTC: the time format of every record.
     public static func timestamp(_ date: Date) -> String {
+        formatterLock.withLock { formatter.string(from: date) }
+    }
+
+    private static let formatterLock = NSLock()
+    nonisolated(unsafe) private static let formatter: ISO8601DateFormatter = {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: date)
-    }
+        return f
+    }()
 }
 
 public struct AuditError: Error, CustomStringConvertible {

@@ -63,14 +63,19 @@ public enum AuditVerifier {
             }
             guard prev == expectedPrev else {
                 let detail: String
-                if seq > expectedSeq {
+                if lineNumber == 1 {
+                    detail = "the file does not start at the first event (seq \(seq)): lines were deleted from its start"
+                } else if let later = Self.line(withSeq: expectedSeq, in: data[start...], after: lineNumber) {
+                    detail = "event \(expectedSeq) appears later, at line \(later): lines were reordered"
+                } else if seq > expectedSeq {
                     detail = "event \(expectedSeq)\(seq - expectedSeq > 1 ? "-\(seq - 1)" : "") is missing: lines were deleted before this one"
                 } else if seq < expectedSeq {
                     detail = "event \(seq) appears after event \(expectedSeq - 1): lines were reordered or duplicated"
                 } else {
                     detail = "the previous line was replaced or a line was inserted"
                 }
-                return fail("chain broken: \"prev\" does not match the hash of line \(lineNumber - 1); \(detail)")
+                let what = lineNumber == 1 ? "\"prev\" is not the start of a chain" : "\"prev\" does not match the hash of line \(lineNumber - 1)"
+                return fail("chain broken: \(what); \(detail)")
             }
             guard seq == expectedSeq else {
                 return fail("sequence number \(seq) where \(expectedSeq) was expected")
@@ -80,5 +85,17 @@ public enum AuditVerifier {
             report.verifiedLines += 1
         }
         return report
+    }
+
+    /// The line number of a later event with sequence number `seq`, if any.
+    private static func line(withSeq seq: Int, in rest: Data.SubSequence, after lineNumber: Int) -> Int? {
+        var n = lineNumber
+        for line in rest.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            n += 1
+            guard let (body, _) = AuditChain.unseal(Data(line)),
+                  let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { continue }
+            if object["seq"] as? Int == seq { return n }
+        }
+        return nil
     }
 }

@@ -40,154 +40,91 @@ public final class Interpreter: @unchecked Sendable {
     public func run() async -> RunOutcome {
         // A closed stdout (runbook run ... | head) must not kill the run halfway: writes just fail.
         signal(SIGPIPE, SIG_IGN)
-        let runbook = request.runbook
-        let previous = request.resuming
-        let runID = previous?.runID ?? RunID.make()
-        let startedAt = previous?.startedAt ?? Date()
-        let state = request.stateDirectory
-        var byName: [String: any ExecutableAction] = [:]
-        for a in actions { byName[a.spec.name] = a }
-
-        // Secrets first: a missing one is a configuration problem, reported like validation.
-        let decls = Preflight.secretDeclarations(runbook, profile: request.profile, siblings: request.siblings)
-        let secrets: [String: String]
-        switch SecretResolver.resolve(decls) {
-        case .success(let values): secrets = values
-        case .failure(let failures):
-            return RunOutcome(runID: nil, status: .refused, message: "secrets are not available",
-                              diagnostics: failures.items.map(\.diagnostic))
-        }
-        let vault = SecretVault(secrets)
-
-        do {
-            try state.prepare()
-            try FileManager.default.createDirectory(atPath: state.runDirectory(runID), withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } catch {
-            return RunOutcome(runID: nil, status: .refused, message: "cannot use state directory \(state.root): \(error)")
-        }
-        let audit: AuditLog
-        do { audit = try AuditLog(path: state.auditPath) } catch {
-            return RunOutcome(runID: nil, status: .refused, message: "\(error)")
-        }
-
-        var journal = previous ?? RunJournal(runID: runID, runbook: runbook, runbooksDirectory: request.runbooksDirectory,
-                                             profile: request.profile, params: request.params,
-                                             planDigest: request.planDigest, operatorName: request.options.operatorName,
-                                             osUser: Identity.osUser, host: Identity.host, argv: request.options.argv,
-                                             startedAt: startedAt)
-        if previous != nil {
-            journal.sessions += 1
-            journal.status = .running
-            journal.endedAt = nil
-            journal.pid = getpid()
-            journal.message = nil
-            journal.runbookDigest = runbook.digest
-            journal.profileDigest = request.profile?.digest
-            if let op = request.options.operatorName { journal.operatorName = op }
-        }
-        let store = JournalStore(path: state.journalPath(runID), journal: journal, redactor: vault.redactor)
-        let recorder = RunRecorder(runID: runID, runbook: runbook, operatorName: request.options.operatorName,
-                                   reporter: reporter, vault: vault, audit: audit, journal: store)
-
-        // Locks: one run at a time per runbook name and per declared lock name.
-        let holder = LockHolder(runID: runID, pid: getpid(), host: Identity.host, since: Date(),
-                                processStart: ProcStat(pid: getpid())?.startTime)
-        let locks = LockSet(directory: state.locksDirectory, holder: holder)
-        let takeovers: [(String, LockHolder)]
-        do {
-            takeovers = try await locks.acquire([runbook.name] + runbook.locks.map(\.name), wait: request.options.waitLock)
-        } catch {
-            return refuse(recorder, runID: runID, Invocation.describe(error), writeJournal: false)
-        }
-        defer { locks.releaseAll() }
-
-        if !prompter.isInteractive && !request.options.assumeYes {
-            let needing = Preflight.stepsNeedingOperator(runbook, siblings: request.siblings, actions: byName)
-            if !needing.isEmpty {
-                return refuse(recorder, runID: runID, "no terminal to confirm or tick \(needing.joined(separator: ", ")); run it on a terminal, or pass --yes to confirm",
-                              writeJournal: previous != nil)
-            }
-        }
-
-        let tracker = ProcessTrackerFile(path: state.processesPath(runID))
-        let secretFiles = SecretFiles(directory: state.secretsDirectory(runID))
-        secretFiles.removeAll()
-        defer { secretFiles.removeAll() }
-        let run = RunState(request: request, runID: runID, startedAt: startedAt, recorder: recorder, vault: vault,
-                           actions: actions, processes: makeProcesses(tracker), prompter: prompter, locks: locks,
-                           secretFiles: secretFiles, previous: previous)
-
-        recorder.journal { $0 = journal }
-        recorder.audit(previous == nil ? "run.start" : "run.resume", argv: request.options.argv,
-                       message: previous == nil ? nil : "session \(journal.sessions)",
-                       data: startData())
-        for (name, stale) in takeovers {
-            recorder.audit("lock.takeover", message: "took over stale lock \"\(name)\" left by \(stale)")
-            recorder.show(.notice("took over stale lock \"\(name)\" left by \(stale), which is no longer running"))
-        }
-        if previous != nil { await stopLeftovers(of: runID, recorder) }
-        recorder.show(.runStarted(runID: runID, runbook: runbook.name, resumed: previous != nil))
-
-        interrupts.onSignal = { sig in
-            recorder.audit("interrupt", message: sig == SIGTERM ? "SIGTERM" : "SIGINT")
-        }
+        // From here on a signal is recorded instead of killing runbook; the first phase sees it.
         if handleSignals { interrupts.install() }
         defer { if handleSignals { interrupts.uninstall() } }
 
-        let root = Frame(prefix: "", runbook: runbook, params: request.params, depth: 0)
-        var (forward, interruptedForward) = await phase { await StepSequence(run: run, frame: root).execute(runbook.steps) }
+        let setup: RunSetup
+        switch await RunSetup.open(request, actions: actions, reporter: reporter, prompter: prompter, interrupts: interrupts) {
+        case .success(let s): setup = s
+        case .failure(let refusal): return refusal.outcome
+        }
+        let recorder = setup.recorder
+        let runID = setup.runID
+        defer { setup.locks.releaseAll() }
+        let secretFiles = SecretFiles(directory: request.stateDirectory.secretsDirectory(runID))
+        secretFiles.removeAll()
+        defer { secretFiles.removeAll() }
+        let tracker = ProcessTrackerFile(path: request.stateDirectory.processesPath(runID))
+        let run = RunState(request: request, runID: runID, startedAt: setup.startedAt, recorder: recorder, vault: setup.vault,
+                           actions: actions, processes: makeProcesses(tracker), prompter: prompter, locks: setup.locks,
+                           secretFiles: secretFiles, previous: request.resuming)
+
+        setup.recordStart(request)
+        if request.resuming != nil { await stopLeftovers(of: runID, recorder) }
+        recorder.show(.runStarted(runID: runID, runbook: request.runbook.name, resumed: request.resuming != nil))
+        interrupts.onSignal = { sig in recorder.audit("interrupt", message: Self.signalName(sig)) }
+        for sig in interrupts.received { recorder.audit("interrupt", message: Self.signalName(sig)) }
+
+        let root = Frame(prefix: "", runbook: request.runbook, params: request.params, depth: 0)
+        var (forward, interruptedForward) = await phase(since: 0) {
+            await StepSequence(run: run, frame: root).execute(self.request.runbook.steps)
+        }
         if interruptedForward, case .completed = forward { forward = .interrupted(path: nil) }
 
-        var status: RunStatus
-        var message: String?
-        switch forward {
-        case .completed:
-            status = .succeeded
-        case .failed(let path, let why, let policy):
-            message = "\(path): \(why)"
-            if policy == .rollback {
-                let (summary, _) = await phase { await Rollback(run: run).unwind() }
-                status = summary.ran == 0 ? .failed : summary.failed.isEmpty ? .rolledBack : .rollbackFailed
-                if !summary.failed.isEmpty { message! += "; rollback failed for " + summary.failed.joined(separator: ", ") }
-                if summary.interrupted { message! += "; rollback interrupted" }
-            } else {
-                status = .failed
-                message! += policy == .abort ? "; aborted, completed steps left as they are" : ""
-            }
-            await runOnFailureSteps(run, root)
-        case .interrupted(let path):
-            status = .interrupted
-            message = "interrupted" + (path.map { " during \($0)" } ?? "")
-            let completed = run.saga.pending.count
-            if completed > 0, await shouldRollBackAfterInterrupt(completed: completed) {
-                let (summary, _) = await phase { await Rollback(run: run).unwind() }
-                message! += "; rolled back \(summary.ran - summary.failed.count) of \(completed) step(s)"
-                if !summary.failed.isEmpty {
-                    status = .rollbackFailed
-                    message! += "; rollback failed for " + summary.failed.joined(separator: ", ")
-                }
-                if summary.interrupted { message! += "; rollback interrupted" }
-            } else {
-                message! += "; nothing rolled back — continue with: runbook resume \(runID)"
-            }
-        }
+        var (status, message) = await conclude(forward, run: run, root: root)
         if let failure = recorder.failure, status == .succeeded {
             status = .failed
             message = "records could not be written: \(failure)"
         }
-        if status == .failed || status == .rolledBack {
-            message = message.map { $0 + " — resume with: runbook resume \(runID)" }
-        }
-        finish(recorder, runID: runID, status: status, message: message, startedAt: startedAt)
-        try? FileManager.default.removeItem(atPath: state.processesPath(runID))
+        finish(recorder, runID: runID, status: status, message: message, startedAt: setup.startedAt)
+        try? FileManager.default.removeItem(atPath: request.stateDirectory.processesPath(runID))
         return RunOutcome(runID: runID, status: status, message: recorder.redactor.redact(message ?? ""))
     }
 
+    /// After the forward steps: the saga or not, `on_failure` steps, and the outcome's words.
+    private func conclude(_ forward: StepSequence.Result, run: RunState, root: Frame) async -> (RunStatus, String?) {
+        let resumeHint = " — resume with: runbook resume \(run.runID)"
+        switch forward {
+        case .completed:
+            return (.succeeded, nil)
+        case .failed(let path, let why, let policy):
+            var message = "\(path): \(why)"
+            var status = RunStatus.failed
+            if policy == .rollback {
+                let (summary, _) = await phase { await Rollback(run: run).unwind() }
+                status = summary.ran == 0 ? .failed : summary.failed.isEmpty ? .rolledBack : .rollbackFailed
+                message += Self.describe(summary)
+            } else if policy == .abort {
+                message += "; aborted, completed steps left as they are"
+            }
+            await runOnFailureSteps(run, root)
+            return (status, status == .rollbackFailed ? message : message + resumeHint)
+        case .interrupted(let path):
+            var message = "interrupted" + (path.map { " during \($0)" } ?? "")
+            let completed = run.saga.pending.count
+            guard completed > 0, await shouldRollBackAfterInterrupt(completed: completed) else {
+                return (.interrupted, message + "; nothing rolled back" + resumeHint)
+            }
+            let (summary, _) = await phase { await Rollback(run: run).unwind() }
+            message += "; rolled back \(summary.ran - summary.failed.count) of \(completed) step(s)" + Self.describe(summary)
+            return (summary.failed.isEmpty ? .interrupted : .rollbackFailed, message)
+        }
+    }
+
+    private static func describe(_ summary: Rollback.Summary) -> String {
+        var text = ""
+        if !summary.failed.isEmpty { text += "; rollback failed for " + summary.failed.joined(separator: ", ") }
+        if summary.interrupted { text += "; rollback interrupted" }
+        return text
+    }
+
+    static func signalName(_ sig: Int32) -> String { sig == SIGTERM ? "SIGTERM" : "SIGINT" }
+
     // MARK: - Phases
 
-    private func phase<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> (T, Bool) {
-        let r = await interrupts.phase(body)
+    private func phase<T: Sendable>(since: Int? = nil, _ body: @escaping @Sendable () async -> T) async -> (T, Bool) {
+        let r = await interrupts.phase(since: since, body)
         return (r.value, r.interrupted)
     }
 
@@ -226,28 +163,9 @@ public final class Interpreter: @unchecked Sendable {
 
     // MARK: - Records
 
-    private func startData() -> [String: Value] {
-        var d: [String: Value] = ["params": .map(request.params), "plan_digest": .string(request.planDigest),
-                                  "pid": .int(Int(getpid()))]
-        if let p = request.profile { d["profile"] = .string(p.name); d["profile_digest"] = .string(p.digest) }
-        return d
-    }
-
-    private func refuse(_ recorder: RunRecorder, runID: String, _ why: String, writeJournal: Bool) -> RunOutcome {
-        recorder.audit("run.refused", argv: request.options.argv, exitStatus: RunStatus.refused.exitCode,
-                       status: RunStatus.refused.rawValue, message: why)
-        if writeJournal {
-            recorder.journal { $0.message = why }
-        } else {
-            try? FileManager.default.removeItem(atPath: request.stateDirectory.runDirectory(runID))
-        }
-        recorder.show(.runFinished(runID: runID, status: .refused, duration: 0, message: why))
-        return RunOutcome(runID: runID, status: .refused, message: recorder.redactor.redact(why))
-    }
-
     private func finish(_ recorder: RunRecorder, runID: String, status: RunStatus, message: String?, startedAt: Date) {
         let now = Date()
-        recorder.journal {
+        recorder.journal(durability: .full) {
             $0.status = status
             $0.endedAt = now
             $0.message = message

@@ -15,6 +15,8 @@ final class InterruptController: @unchecked Sendable {
     private var signals: [Int32] = []
     var onSignal: (@Sendable (Int32) -> Void)?
 
+    /// Starts catching the signals. The default action must be off before the
+    /// dispatch source is created (libdispatch takes the signal over from there).
     func install() {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
@@ -52,10 +54,16 @@ final class InterruptController: @unchecked Sendable {
     }
 
     /// Runs `body` as a task that the next signal cancels. Returns its result and
-    /// whether a signal arrived while it ran.
-    func phase<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> (value: T, interrupted: Bool) {
-        let before = lock.withLock { signals.count }
-        let task = Task { await body() }
+    /// whether a signal arrived while it ran. `since: 0` also counts signals that
+    /// arrived before the phase began (the first phase of a run).
+    func phase<T: Sendable>(since: Int? = nil, _ body: @escaping @Sendable () async -> T) async -> (value: T, interrupted: Bool) {
+        let before = since ?? lock.withLock { signals.count }
+        let alreadySignalled = lock.withLock { signals.count > before }
+        let task = Task { () -> T in
+            // Cancelled from its first instruction, so not even the first step starts.
+            if alreadySignalled { withUnsafeCurrentTask { $0?.cancel() } }
+            return await body()
+        }
         let signalledMeanwhile = lock.withLock {
             cancelCurrent = { task.cancel() }
             return signals.count > before

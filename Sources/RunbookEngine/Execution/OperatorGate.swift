@@ -39,10 +39,8 @@ struct OperatorGate {
         guard run.prompter.isInteractive else {
             return .refused("needs confirmation (\(message)); run it on a terminal, or pass --yes")
         }
-        run.recorder.reporter.pause()
-        defer { run.recorder.reporter.resume() }
         let question = "\n⚠ \(path): \(message)\n  Type \(name) to confirm (anything else cancels): "
-        guard let answer = await run.prompter.ask(question) else { return .refused("not confirmed") }
+        guard let answer = await ask(question) else { return .refused("not confirmed") }
         guard answer.trimmingCharacters(in: .whitespaces) == name else {
             return .refused("not confirmed: typed \"\(answer)\", expected \"\(name)\"")
         }
@@ -60,15 +58,22 @@ struct OperatorGate {
             guard run.prompter.isInteractive else {
                 return "manual item \"\(item)\" must be ticked by a person; run it on a terminal, or pass --yes"
             }
-            run.recorder.reporter.pause()
-            let answer = await run.prompter.ask("\n☐ \(path): \(item)\n  Press Enter when done, or type \"stop\" to stop: ")
-            run.recorder.reporter.resume()
+            let answer = await ask("\n☐ \(path): \(item)\n  Press Enter when done, or type \"stop\" to stop: ")
             guard let answer, !["stop", "no", "n"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased()) else {
                 return "manual item \"\(item)\" was not ticked"
             }
             record(who(false))
         }
         return nil
+    }
+
+    /// Asks with the live output paused, one question at a time.
+    private func ask(_ question: String) async -> String? {
+        await run.questions.withLock {
+            run.recorder.reporter.pause()
+            defer { run.recorder.reporter.resume() }
+            return await run.prompter.ask(question)
+        }
     }
 
     private func actor(what: String) -> (Bool) -> OperatorAction {

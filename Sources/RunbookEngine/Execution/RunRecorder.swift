@@ -70,17 +70,22 @@ public final class RunRecorder: @unchecked Sendable {
         }
     }
 
-    /// Changes the journal and writes it atomically (redacted).
-    func journal(_ change: (inout RunJournal) -> Void) {
+    /// Changes the journal as a whole and writes a new snapshot atomically (redacted).
+    func journal(durability: JournalStore.Durability = .full, _ change: (inout RunJournal) -> Void) {
         do {
-            try journal.update(change)
+            try journal.update(durability: durability, change)
         } catch {
             fail("journal: \(error)")
         }
     }
 
-    func step(_ path: String, action: String?, _ change: (inout StepRecord) -> Void) {
-        journal { $0.update(path, action: action, change) }
+    /// Changes one step's record and appends it to the journal's log (redacted).
+    func step(_ path: String, action: String?, durability: JournalStore.Durability = .data, _ change: (inout StepRecord) -> Void) {
+        do {
+            try journal.updateStep(path, action: action, durability: durability, change)
+        } catch {
+            fail("journal: \(error)")
+        }
     }
 
     var currentJournal: RunJournal { journal.current }

@@ -16,6 +16,8 @@ final class RunState: @unchecked Sendable {
     let locks: LockSet
     let secretFiles: SecretFiles
     let saga = Saga()
+    /// One question to the operator at a time, also from parallel loop items.
+    let questions = AsyncMutex()
     /// The journal of the attempt being resumed: steps done there are not run again.
     let previous: RunJournal?
     private let lock = NSLock()

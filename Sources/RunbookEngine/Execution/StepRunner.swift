@@ -154,7 +154,7 @@ struct StepRunner {
         if let (action, call) = bound {
             let attempts = max(1, step.retry?.attempts ?? 1)
             for attempt in 1...attempts {
-                run.recorder.step(path, action: call.spec.name) { $0.attempts = attempt }
+                if attempt > 1 { run.recorder.step(path, action: call.spec.name, durability: .none) { $0.attempts = attempt } }
                 let outcome = await invocation.perform(action, call, path: path, timeout: step.timeout)
                 last = outcome.result
                 if outcome.interrupted { return finish(step, path: path, started: started, .interrupted, result: last) }
@@ -197,8 +197,9 @@ struct StepRunner {
 
     func start(_ step: Step, path: String, item: Value?) {
         let now = Date()
-        run.recorder.step(path, action: step.action?.name) {
+        run.recorder.step(path, action: step.action?.name, durability: .none) {
             $0.state = .running
+            $0.attempts = step.action == nil ? 0 : 1
             $0.startedAt = now
             $0.endedAt = nil
             $0.message = nil

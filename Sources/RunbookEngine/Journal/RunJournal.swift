@@ -117,11 +117,12 @@ public struct RunJournal: Codable, Sendable {
                 planDigest: String, operatorName: String?, osUser: String, host: String, argv: [String], startedAt: Date) {
         self.runID = runID
         self.runbook = runbook.name
-        self.runbookPath = runbook.path
-        self.runbooksDirectory = runbooksDirectory
+        // Absolute, so `resume` works from any directory.
+        self.runbookPath = StateDirectory.absolute(runbook.path)
+        self.runbooksDirectory = StateDirectory.absolute(runbooksDirectory)
         self.runbookDigest = runbook.digest
         self.profile = profile?.name
-        self.profilePath = profile?.path
+        self.profilePath = profile.map { StateDirectory.absolute($0.path) }
         self.profileDigest = profile?.digest
         self.params = params
         self.planDigest = planDigest
@@ -160,16 +161,22 @@ extension RunJournal {
         copy.params = params.mapValues { $0.redacted(by: r) }
         copy.argv = r.redact(argv)
         copy.message = message.map(r.redact)
-        copy.steps = steps.map { s in
-            var s = s
-            s.message = s.message.map(r.redact)
-            s.outputs = s.outputs.mapValues { $0.redacted(by: r) }
-            s.item = s.item.map { PlainValue($0.value.redacted(by: r)) }
-            s.ticks = s.ticks.map { var t = $0; t.what = r.redact(t.what); return t }
-            s.confirmations = s.confirmations.map { var t = $0; t.what = r.redact(t.what); return t }
-            return s
-        }
+        copy.steps = steps.map { $0.redacted(by: r) }
         return copy
+    }
+}
+
+extension StepRecord {
+    /// A copy with every free-text field passed through the redactor.
+    public func redacted(by r: Redactor) -> StepRecord {
+        guard !r.isEmpty else { return self }
+        var s = self
+        s.message = message.map(r.redact)
+        s.outputs = outputs.mapValues { $0.redacted(by: r) }
+        s.item = item.map { PlainValue($0.value.redacted(by: r)) }
+        s.ticks = ticks.map { var t = $0; t.what = r.redact(t.what); return t }
+        s.confirmations = confirmations.map { var t = $0; t.what = r.redact(t.what); return t }
+        return s
     }
 }
 

@@ -26,7 +26,7 @@ public final class LockSet: @unchecked Sendable {
 
     /// Acquires every name not yet held; `wait` seconds of patience (nil: fail at once).
     /// Returns the stale holders that were taken over, for the audit trail.
-    public func acquire(_ names: [String], wait: Double?) async throws -> [(String, LockHolder)] {
+    public func acquire(_ names: [String], wait: Double?, giveUp: (@Sendable () -> Bool)? = nil) async throws -> [(String, LockHolder)] {
         var takeovers: [(String, LockHolder)] = []
         let deadline = wait.map { Date().addingTimeInterval($0) }
         for name in Set(names).sorted() where !isHeld(name) {
@@ -37,7 +37,7 @@ public final class LockSet: @unchecked Sendable {
                     lockQueue.withLock { held[name] = lock }
                     if let stale { takeovers.append((name, stale)) }
                 case .held(let by):
-                    if let deadline, Date() < deadline, !Task.isCancelled {
+                    if let deadline, Date() < deadline, !Task.isCancelled, !(giveUp?() ?? false) {
                         try? await Task.sleep(nanoseconds: 100_000_000)
                         continue
                     }

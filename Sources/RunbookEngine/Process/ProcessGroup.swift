@@ -47,19 +47,20 @@ public enum ProcessGroup {
     }
 
     /// Stops whatever is left of the group: SIGTERM, then SIGKILL, with `grace`
-    /// seconds between them. Returns once no live member remains (or after the
-    /// SIGKILL grace, which the kernel does not let anyone survive).
+    /// seconds between them, then reaps the dead until the group is gone
+    /// entirely — members killed together die as children of each other and
+    /// reach us (the subreaper) only as their parents exit, so one pass is not enough.
     public static func terminate(_ pgid: pid_t, grace: Double, startingWith first: Int32 = SIGTERM) async {
         let sequence: [Int32] = first == SIGKILL ? [SIGKILL] : first == SIGTERM ? [SIGTERM, SIGKILL] : [first, SIGTERM, SIGKILL]
         for sig in sequence {
             reap(pgid)
-            guard isAlive(pgid) else { return }
+            guard isAlive(pgid) else { break }
             signal(pgid, sig)
             // A stopped member would never act on SIGTERM.
             if sig != SIGKILL { signal(pgid, SIGCONT) }
-            if await waitUntilGone(pgid, timeout: grace) { reap(pgid); return }
+            if await waitUntilGone(pgid, timeout: grace) { break }
         }
-        reap(pgid)
+        await reapUntilEmpty(pgid, timeout: max(grace, 1))
     }
 
     /// Polls until the group has no live member; true if it emptied in time.
@@ -74,6 +75,16 @@ public enum ProcessGroup {
         }
         reap(pgid)
         return !isAlive(pgid)
+    }
+
+    /// Reaps members as they become ours, until no process (not even a zombie) is in the group.
+    static func reapUntilEmpty(_ pgid: pid_t, timeout: Double) async {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            reap(pgid)
+            if kill(-pgid, 0) != 0 && errno == ESRCH { return }
+            try? await Task.sleep(nanoseconds: 5_000_000)
+        }
     }
 }
 

@@ -201,9 +201,12 @@ public struct ProcessRunner: ProcessRunning {
         let result = try await Subprocess.run(executable, arguments: arguments, environment: env, workingDirectory: cwd,
                                               platformOptions: options, input: input, output: .sequence, error: .sequence) { execution in
             started(execution.processIdentifier.value)
-            async let stdoutDone: Void = drain(execution.standardOutput, into: out)
-            async let stderrDone: Void = drain(execution.standardError, into: err)
-            _ = await (stdoutDone, stderrDone)
+            let stdout = execution.standardOutput, stderr = execution.standardError
+            // Unstructured tasks: a cancelled step still reads what its processes print while
+            // they are torn down (a trap's last words are the best diagnostic there is).
+            let stdoutDone = Task { await drain(stdout, into: out) }
+            let stderrDone = Task { await drain(stderr, into: err) }
+            _ = await (stdoutDone.value, stderrDone.value)
         }
         return convert(result.terminationStatus)
     }
@@ -216,7 +219,8 @@ public struct ProcessRunner: ProcessRunning {
         let result = try await Subprocess.run(executable, arguments: arguments, environment: env, workingDirectory: cwd,
                                               platformOptions: options, input: input, output: output, error: .sequence) { execution in
             started(execution.processIdentifier.value)
-            await drain(execution.standardError, into: err)
+            let stderr = execution.standardError
+            await Task { await drain(stderr, into: err) }.value
         }
         return convert(result.terminationStatus)
     }

@@ -27,17 +27,17 @@ public final class JSONReporter: RunReporter, @unchecked Sendable {
             object["step"] = path; object["attempt"] = attempt; object["attempts"] = of; object["delay"] = delay
             if let message { object["message"] = message }
         case .stepFinished(let path, let state, let duration, let message):
-            object["step"] = path; object["state"] = state.rawValue; object["duration"] = duration
+            object["step"] = path; object["state"] = state.rawValue; object["duration"] = (duration * 1000).rounded() / 1000
             if let message { object["message"] = message }
         case .rollbackStarted(let path):
             object["step"] = path
         case .rollbackFinished(let path, let ok, let duration, let message):
-            object["step"] = path; object["succeeded"] = ok; object["duration"] = duration
+            object["step"] = path; object["succeeded"] = ok; object["duration"] = (duration * 1000).rounded() / 1000
             if let message { object["message"] = message }
         case .notice(let text):
             object["message"] = text
         case .runFinished(let id, let status, let duration, let message):
-            object["run"] = id; object["status"] = status.rawValue; object["duration"] = duration
+            object["run"] = id; object["status"] = status.rawValue; object["duration"] = (duration * 1000).rounded() / 1000
             if let message { object["message"] = message }
         }
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }

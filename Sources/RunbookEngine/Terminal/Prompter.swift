@@ -26,20 +26,28 @@ public final class TerminalPrompter: Prompter, @unchecked Sendable {
     }
 }
 
-/// One background thread reads stdin; each line goes to whoever is waiting.
-/// A question abandoned by an interruption does not keep its own reader, so the
-/// next question (e.g. "roll back?") gets the next line the operator types.
+/// One background thread reads stdin; each line goes to whoever is waiting, or
+/// waits for the next question (type-ahead). A question abandoned by an
+/// interruption does not keep its own reader, so the next question (e.g.
+/// "roll back?") gets the next line the operator types.
 final class LineReader: @unchecked Sendable {
     private let lock = NSLock()
     private var waiter: CheckedContinuation<String?, Never>?
     private var started = false
     private var finished = false
+    private var queued: [String] = []
 
     func nextLine() async -> String? {
         let id = UUID()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
                 lock.lock()
+                if !queued.isEmpty {
+                    let line = queued.removeFirst()
+                    lock.unlock()
+                    continuation.resume(returning: line)
+                    return
+                }
                 if finished || Task.isCancelled {
                     lock.unlock()
                     continuation.resume(returning: nil)
@@ -62,7 +70,11 @@ final class LineReader: @unchecked Sendable {
 
     private func deliver(_ line: String?, to id: UUID?) {
         lock.lock()
-        guard let w = waiter, id == nil || id == waiterID else { lock.unlock(); return }
+        guard let w = waiter, id == nil || id == waiterID else {
+            if let line, id == nil { queued.append(line) }
+            lock.unlock()
+            return
+        }
         waiter = nil
         waiterID = nil
         lock.unlock()

@@ -97,10 +97,11 @@ final class RestoreArgvTests: XCTestCase {
         let commands = PostgresCalls.commands(try plan(PostgresCalls.composeTarget, ["from": .string(path), "jobs": 2]))
         let staged = "/tmp/runbook-20240115-030000-ab12-c.dump"
         XCTAssertEqual(commands.map { Array($0.argv.suffix(3)) }, [
-            ["cp", path, "postgres-shared:" + staged],
+            ["of=" + staged, "bs=1M", "status=none"],
             ["-j", "2", staged],
             ["rm", "-rf", staged],
         ])
+        XCTAssertEqual(commands[0].stdinFile, path, "streamed in as the service's user, not `docker compose cp` (root-owned)")
     }
 
     func testLatestIsResolvedFromTheManifestNotFromMtimes() throws {

@@ -3,7 +3,8 @@ import RunbookCore
 
 /// Moving an artifact between this host and a compose service's container, for the cases
 /// stdin/stdout cannot carry: directory archives (many files) and parallel `pg_restore -j`
-/// (which cannot read stdin). Uses `docker compose cp`, then removes the container copy.
+/// (which cannot read stdin). Copies in by streaming through `docker compose exec -T` as the
+/// service's own user, copies out with `docker compose cp`, then removes the container copy.
 struct ContainerStaging: Sendable {
     var project: ComposeTarget
     var service: String
@@ -17,10 +18,16 @@ struct ContainerStaging: Sendable {
         self.containerPath = "/tmp/runbook-" + DumpPipeline.safeComponent(runID) + "-" + DumpPipeline.safeComponent(name)
     }
 
-    /// `docker compose ... cp HOST SERVICE:PATH`
-    func copyIn(from hostPath: String) -> CommandLine {
-        CommandLine(argv: Transport.composeBase(project) + ["cp", hostPath, "\(service):\(containerPath)"],
-                    transport: "local")
+    /// Streams a host file (`dd`) or directory (`tar`) into the container, written by the user
+    /// `exec` runs as. `docker compose cp` would leave a root-owned copy that a non-root
+    /// service (`user: postgres`) can neither read (0600 dumps) nor remove (sticky /tmp).
+    func copyIn(from hostPath: String, isDirectory: Bool) -> [CommandLine] {
+        let exec = Transport.composeExec(project: project, service: service)
+        guard isDirectory else {
+            return [exec.wrap(CommandLine(argv: ["dd", "of=" + containerPath, "bs=1M", "status=none"], stdinFile: hostPath))]
+        }
+        return [exec.wrap(CommandLine(argv: ["mkdir", "-p", containerPath])),
+                exec.wrap(CommandLine(argv: ["tar", "-x", "-f", "-", "-C", containerPath], stdinFrom: ["tar", "-C", hostPath, "-c", "-f", "-", "."]))]
     }
 
     /// `docker compose ... cp SERVICE:PATH HOST`

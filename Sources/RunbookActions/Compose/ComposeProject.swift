@@ -1,0 +1,19 @@
+import RunbookCore
+
+/// Shared input handling for compose actions: the project target and its base argv.
+enum ComposeProject {
+    static let targetInput = InputSpec("target", .target(.compose), required: true, "The compose project (a `compose` target in the profile).")
+    static let servicesInput = InputSpec("services", .list(.string), "Services to act on; all services when omitted.")
+
+    static func project(_ call: ResolvedCall) throws -> ComposeTarget {
+        guard case .compose(let project) = try call.target("target").binding else {
+            throw ActionInputError.wrongType("target", expected: "a compose target")
+        }
+        return project
+    }
+
+    /// `docker compose --project-directory DIR [-f F] [-p P] <subcommand...>`
+    static func command(_ call: ResolvedCall, _ arguments: [String]) throws -> CommandLine {
+        CommandLine(argv: Transport.composeBase(try project(call)) + arguments, transport: "local")
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// A file being written under `<path>.partial`. Only `commit` (fsync, then rename) makes it
+/// appear under its real name; anything else (`discard`, an error, a dropped object)
+/// deletes it, so a half-written file never looks complete.
+final class PartialFile {
+    let finalPath: String
+    let partialPath: String
+    private var fd: Int32
+    private(set) var bytesWritten: Int64 = 0
+    private var committed = false
+
+    static func partialPath(for path: String) -> String { path + ".partial" }
+
+    /// Creates (or truncates a stale) `<path>.partial`, making parent directories as needed.
+    init(finalPath: String) throws {
+        self.finalPath = finalPath
+        self.partialPath = PartialFile.partialPath(for: finalPath)
+        try LocalFiles.makeDirectories((finalPath as NSString).deletingLastPathComponent)
+        fd = open(partialPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw LocalIOError(path: partialPath, operation: "create", code: errno) }
+    }
+
+    deinit { discard() }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        do {
+            try LocalFiles.writeFully(fd, bytes, path: partialPath)
+        } catch var error as LocalIOError {
+            discard()
+            error.cleanup = "removed \(partialPath); nothing was put in place of \(finalPath)"
+            throw error
+        }
+        bytesWritten += Int64(bytes.count)
+    }
+
+    /// Flushes to disk and renames into place. The directory entry itself is made durable
+    /// by the caller (`LocalFiles.syncDirectory`), once per directory rather than per file.
+    func commit() throws {
+        guard fd >= 0 else { throw LocalIOError(path: partialPath, operation: "commit (already discarded)", code: EBADF) }
+        // ENOSPC can surface only at fsync or close on some filesystems: check both.
+        if fsync(fd) != 0 { try fail("fsync", errno) }
+        let closed = close(fd)
+        fd = -1
+        if closed != 0 { try fail("close", errno) }
+        if rename(partialPath, finalPath) != 0 { try fail("rename into place", errno) }
+        committed = true
+    }
+
+    /// Closes and deletes the partial file; safe to call twice, a no-op after `commit`.
+    func discard() {
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
+        if !committed { unlink(partialPath) }
+    }
+
+    private func fail(_ operation: String, _ code: Int32) throws -> Never {
+        discard()
+        throw LocalIOError(path: partialPath, operation: operation, code: code,
+                           cleanup: "removed \(partialPath); nothing was put in place of \(finalPath)")
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// A dry run: what every step would do, with params and loops resolved.
+/// Built by `Planner` through the same binding code the interpreter uses.
+public struct RunPlan: Sendable {
+    public var runbook: String
+    public var summary: String
+    public var params: [(name: String, value: Value)]
+    public var profile: String?
+    public var steps: [PlannedStep]
+    public var onFailure: [PlannedStep]
+}
+
+public struct PlannedStep: Sendable {
+    public var id: String
+    public var title: String?
+    public var action: String?
+    public var destructive: Bool
+    public var confirm: String?
+    /// The `when:` text and whether it holds with these params; nil when the step has none.
+    public var condition: (text: String, holds: Bool)?
+    public var parallel: Int
+    public var timeout: Double?
+    public var retry: Step.Retry?
+    public var onFailure: Step.FailurePolicy
+    public var iterations: [PlannedIteration]
+    public var manual: [String]
+    /// A step that runs another runbook: that runbook's plan.
+    public var child: RunPlan?
+    /// Why this step could not be planned (e.g. a target missing from the profile).
+    public var problems: [String]
+}
+
+/// One execution of a step: once, or once per `for_each` item.
+public struct PlannedIteration: Sendable {
+    /// `as` variable and its value, for loops.
+    public var loopBinding: (name: String, value: String)?
+    public var require: [PlannedCheck]
+    public var operations: [PlannedOperation]
+    public var verify: [PlannedCheck]
+    public var rollback: [PlannedOperation]
+    public var rollbackAction: String?
+}
+
+public struct PlannedCheck: Sendable {
+    public var check: String
+    public var operations: [PlannedOperation]
+}

@@ -1,0 +1,147 @@
+import Foundation
+
+/// Validates a set of runbook and profile files together: every file is loaded once,
+/// `runbook.run` names resolve against the runbooks of the caller's own directory,
+/// and every problem of every file is reported, sorted.
+public enum BatchValidation {
+    public struct Result: Sendable {
+        public var diagnostics: [Diagnostic]
+        /// File texts by path, for caret rendering.
+        public var sources: [String: String]
+        public var runbooks: Int
+        public var profiles: Int
+        public var files: Int { runbooks + profiles }
+        public var invalidFiles: Int
+    }
+
+    /// Files named directly, plus the `*.yaml`/`*.yml` files of named directories
+    /// (not recursive), in a stable order, each once.
+    public static func expand(_ paths: [String]) -> (files: [String], diagnostics: [Diagnostic]) {
+        var files: [String] = []
+        var seen: Set<String> = []
+        var diags: [Diagnostic] = []
+        for path in paths {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+                diags.append(.error("io", "no such file or directory", at: SourceLocation(file: path, line: 1, column: 1)))
+                continue
+            }
+            let found = isDir.boolValue ? yamlFiles(in: path) : [path]
+            for f in found where seen.insert((f as NSString).standardizingPath).inserted { files.append(f) }
+        }
+        return (files, diags)
+    }
+
+    /// The YAML files directly inside `dir`, sorted by name.
+    public static func yamlFiles(in dir: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+            .map { dir == "." ? $0 : (dir as NSString).appendingPathComponent($0) }
+    }
+
+    enum Loaded {
+        case runbook(RunbookLoader.Loaded)
+        case profile(ProfileLoader.Loaded)
+
+        var text: String {
+            switch self {
+            case .runbook(let l): return l.document.text
+            case .profile(let l): return l.document.text
+            }
+        }
+    }
+
+    /// A file is a profile when its top-level mapping has `profile:` and no `runbook:`.
+    static func load(_ path: String) -> Loaded {
+        let document = YAMLDocument.load(path: path)
+        if let root = document.root, root["profile"] != nil, root["runbook"] == nil {
+            return .profile(ProfileLoader.load(document: document))
+        }
+        return .runbook(RunbookLoader.load(document: document))
+    }
+
+    /// Loads files on every core: parsing dominates validation of large directories.
+    static func loadAll(_ paths: [String]) -> [Loaded] {
+        final class Slots: @unchecked Sendable {
+            var items: [Loaded?]
+            let lock = NSLock()
+            init(_ n: Int) { items = Array(repeating: nil, count: n) }
+        }
+        let slots = Slots(paths.count)
+        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+            let loaded = load(paths[i])
+            slots.lock.lock()
+            slots.items[i] = loaded
+            slots.lock.unlock()
+        }
+        return slots.items.map { $0! }
+    }
+
+    public static func run(files: [String], catalog: ActionCatalog, profile: Profile? = nil) -> Result {
+        let loaded = loadAll(files)
+        var diags: [Diagnostic] = []
+        var sources: [String: String] = [:]
+        var runbookCount = 0, profileCount = 0
+
+        // `runbook.run` resolves within the caller's directory: load each directory's
+        // runbooks once, reusing files that are being validated anyway.
+        var byDirectory: [String: RuleContext] = [:]
+        // Files being validated are not parsed again as siblings (whether they loaded or not).
+        var loadedRunbooks: [String: Runbook?] = [:]
+        for (path, l) in zip(files, loaded) {
+            var rb: Runbook?
+            if case .runbook(let r) = l { rb = r.runbook }
+            loadedRunbooks[(path as NSString).standardizingPath] = .some(rb)
+        }
+        func context(for path: String) -> RuleContext {
+            let dir = (path as NSString).deletingLastPathComponent
+            let key = dir.isEmpty ? "." : dir
+            if let cached = byDirectory[key] { return cached }
+            var map: [String: Runbook] = [:]
+            for file in yamlFiles(in: key) {
+                let standard = (file as NSString).standardizingPath
+                let rb: Runbook?
+                if let known = loadedRunbooks[standard] {
+                    rb = known
+                } else if case .runbook(let r) = load(file) {
+                    rb = r.runbook
+                } else {
+                    rb = nil
+                }
+                if let rb, !rb.name.isEmpty, map[rb.name] == nil { map[rb.name] = rb }
+            }
+            // One context per directory: its call graph is built once, not once per file.
+            let context = RuleContext(catalog: catalog, runbooks: map, profile: profile)
+            byDirectory[key] = context
+            return context
+        }
+
+        var invalid: Set<String> = []
+        for (path, l) in zip(files, loaded) {
+            sources[path] = l.text
+            var fileDiags: [Diagnostic]
+            switch l {
+            case .runbook(let r):
+                runbookCount += 1
+                fileDiags = r.diagnostics
+                if let rb = r.runbook {
+                    fileDiags += Validator.validate(rb, in: context(for: path))
+                }
+            case .profile(let p):
+                profileCount += 1
+                fileDiags = p.diagnostics
+                if let profile = p.profile { fileDiags += Validator.validate(profile: profile) }
+            }
+            if fileDiags.hasErrors { invalid.insert(path) }
+            diags += fileDiags
+        }
+        return Result(diagnostics: unique(diags).sortedForOutput(), sources: sources, runbooks: runbookCount,
+                      profiles: profileCount, invalidFiles: invalid.count)
+    }
+
+    /// The same problem found twice (e.g. a file named twice) is reported once.
+    static func unique(_ diags: [Diagnostic]) -> [Diagnostic] {
+        var seen: Set<Diagnostic> = []
+        return diags.filter { seen.insert($0).inserted }
+    }
+}

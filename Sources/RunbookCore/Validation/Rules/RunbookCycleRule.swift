@@ -1,0 +1,50 @@
+import Foundation
+
+/// `runbook.run` chains that lead back to the runbook itself would recurse forever.
+/// Each runbook on a cycle reports it, at its own call that starts the loop.
+public struct RunbookCycleRule: Rule {
+    public let name = "runbook-cycle"
+    public init() {}
+
+    public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
+        let calls = context.facts(for: runbook).runbookRunCalls
+        guard !runbook.name.isEmpty, !calls.isEmpty else { return [] }
+        // This runbook's own calls win over the directory's copy (it may be a newer file).
+        let own = calls.map(\.target)
+        let edges: (String) -> [String] = { $0 == runbook.name ? own : context.runbookCalls[$0] ?? [] }
+        var out: [Diagnostic] = []
+        var reported: Set<String> = []
+        for call in calls where !reported.contains(call.target) {
+            guard let path = Self.path(from: call.target, to: runbook.name, edges: edges) else { continue }
+            reported.insert(call.target)
+            let cycle = ([runbook.name] + path).joined(separator: " -> ")
+            out.append(.error(name, "runbook.run cycle: \(cycle)", at: Notes.valueLocation(call.node), length: Notes.length(call.node),
+                              notes: ["a runbook cannot run itself, directly or through others"]))
+        }
+        return out
+    }
+
+    /// Shortest chain of names from `start` to `goal` (both included), breadth first.
+    static func path(from start: String, to goal: String, edges: (String) -> [String]) -> [String]? {
+        if start == goal { return [start] }
+        var previous: [String: String] = [start: start]
+        var queue = [start]
+        var head = 0
+        while head < queue.count {
+            let node = queue[head]
+            head += 1
+            for next in edges(node) where previous[next] == nil {
+                previous[next] = node
+                if next == goal {
+                    var chain = [goal]
+                    var cursor = node
+                    while cursor != start { chain.append(cursor); cursor = previous[cursor] ?? start }
+                    chain.append(start)
+                    return chain.reversed()
+                }
+                queue.append(next)
+            }
+        }
+        return nil
+    }
+}

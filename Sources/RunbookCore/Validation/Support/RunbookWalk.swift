@@ -1,0 +1,211 @@
+import Foundation
+
+/// Which list a step belongs to: the main `steps:` or the runbook-level `on_failure:`.
+enum StepSection: Sendable {
+    case main, onFailure
+}
+
+/// A step together with where it sits, which decides what it may reference.
+struct StepRef: Sendable {
+    let step: Step
+    let section: StepSection
+    let index: Int
+}
+
+/// Where a call sits in its step. Checks and actions are not interchangeable, and
+/// `verify:` and `rollback:` run after the step's action, so they may read its outputs.
+enum CallRole: String, Sendable {
+    case action, rollback, require, verify
+
+    var expectedRole: ActionSpec.Role { self == .require || self == .verify ? .check : .action }
+    var runsAfterAction: Bool { self == .verify || self == .rollback }
+    /// How the call is introduced in YAML, for messages.
+    var key: String {
+        switch self {
+        case .action: return "action"
+        case .rollback: return "rollback"
+        case .require: return "require"
+        case .verify: return "verify"
+        }
+    }
+}
+
+struct CallSite: Sendable {
+    let call: ActionCall
+    let role: CallRole
+    let owner: StepRef
+}
+
+/// A scalar that holds `${...}` references, wherever it was written.
+struct TemplateSite: Sendable {
+    /// How an input's scalar sits inside the input's value.
+    enum Nesting: Sendable {
+        /// The input's whole value (`database: ${params.db}`).
+        case whole
+        /// An item of a list value.
+        case listItem
+        /// A value of a mapping value (`env: {PGPASSWORD: ${secrets.pw}}`).
+        case mapValue
+        /// Anything deeper.
+        case deeper
+    }
+
+    enum Place: Sendable {
+        case input(CallSite, name: String, nesting: Nesting)
+        case confirm, manual, when, forEach
+
+        /// The YAML key the text was written under, for messages.
+        var key: String {
+            switch self {
+            case .input(_, let name, _): return name
+            case .confirm: return "confirm"
+            case .manual: return "manual"
+            case .when: return "when"
+            case .forEach: return "for_each"
+            }
+        }
+    }
+
+    let node: YNode
+    let owner: StepRef
+    let place: Place
+    let parsed: Result<Template, Template.ParseError>
+
+    var text: String { node.scalar ?? "" }
+
+    /// Where the character `offset` of the text is, and how many columns `length`
+    /// characters span; the node itself when the text is not verbatim on one line.
+    func span(offset: Int, length: Int) -> (SourceLocation, Int) {
+        span(offset: offset, length: length, columns: ColumnMap(text))
+    }
+
+    private func span(offset: Int, length: Int, columns: ColumnMap) -> (SourceLocation, Int) {
+        guard node.valueColumn != nil else { return (node.location, 1) }
+        let start = columns.scalarOffset(offset)
+        return (node.location(atValueOffset: start), columns.scalarOffset(offset + length) - start)
+    }
+
+    /// Every reference with its position, for rules that report per reference.
+    var references: [(reference: Reference, format: String?, location: SourceLocation, length: Int)] {
+        guard case .success(let template) = parsed else { return [] }
+        let columns = ColumnMap(text)
+        return template.parts.compactMap { part in
+            guard case .reference(let ref, let format, let offset, let length) = part else { return nil }
+            let (loc, len) = span(offset: offset, length: length, columns: columns)
+            return (ref, format, loc, len)
+        }
+    }
+}
+
+/// Character offsets (what `Template` reports) to unicode-scalar offsets (what libyaml's
+/// columns count), computed in one pass so a string with thousands of references stays linear.
+struct ColumnMap {
+    private let prefix: [Int]?
+
+    init(_ text: String) {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            prefix = nil
+        } else {
+            var sums = [0]
+            var n = 0
+            for c in text {
+                n += c.unicodeScalars.count
+                sums.append(n)
+            }
+            prefix = sums
+        }
+    }
+
+    func scalarOffset(_ characterOffset: Int) -> Int {
+        guard let prefix else { return characterOffset }
+        return prefix[max(0, min(characterOffset, prefix.count - 1))]
+    }
+}
+
+extension Runbook {
+    /// Main steps, then on_failure steps.
+    var stepRefs: [StepRef] {
+        steps.enumerated().map { StepRef(step: $1, section: .main, index: $0) }
+            + onFailure.enumerated().map { StepRef(step: $1, section: .onFailure, index: $0) }
+    }
+
+    var callSites: [CallSite] {
+        var out: [CallSite] = []
+        for ref in stepRefs {
+            let s = ref.step
+            if let a = s.action { out.append(CallSite(call: a, role: .action, owner: ref)) }
+            out += s.require.map { CallSite(call: $0, role: .require, owner: ref) }
+            out += s.verify.map { CallSite(call: $0, role: .verify, owner: ref) }
+            if let r = s.rollback { out.append(CallSite(call: r, role: .rollback, owner: ref)) }
+        }
+        return out
+    }
+
+    /// Every scalar containing `${`, parsed.
+    var templateSites: [TemplateSite] {
+        var out: [TemplateSite] = []
+        func add(_ node: YNode, _ owner: StepRef, _ place: TemplateSite.Place) {
+            guard let text = node.scalar, text.utf8.containsReferenceStart else { return }
+            out.append(TemplateSite(node: node, owner: owner, place: place, parsed: Template.parse(text)))
+        }
+        func addInput(_ node: YNode, _ site: CallSite, _ name: String, _ nesting: TemplateSite.Nesting) {
+            switch node.kind {
+            case .scalar: add(node, site.owner, .input(site, name: name, nesting: nesting))
+            case .sequence(let items):
+                for item in items { addInput(item, site, name, nesting == .whole ? .listItem : .deeper) }
+            case .mapping(let pairs):
+                for p in pairs { addInput(p.value, site, name, nesting == .whole ? .mapValue : .deeper) }
+            }
+        }
+        func addAll(_ node: YNode, _ owner: StepRef, _ place: TemplateSite.Place) {
+            switch node.kind {
+            case .scalar: add(node, owner, place)
+            case .sequence(let items): items.forEach { addAll($0, owner, place) }
+            case .mapping(let pairs): pairs.forEach { addAll($0.value, owner, place) }
+            }
+        }
+        for ref in stepRefs {
+            let s = ref.step
+            if let f = s.forEach { addAll(f, ref, .forEach) }
+            if let w = s.when { add(w.node, ref, .when) }
+            if let c = s.confirm { add(c.node, ref, .confirm) }
+            for m in s.manual { add(m.node, ref, .manual) }
+        }
+        for site in callSites {
+            for pair in site.call.inputs { addInput(pair.value, site, pair.key, .whole) }
+        }
+        return out
+    }
+
+    /// `runbook.run` calls that name their runbook literally.
+    var runbookRunCalls: [(target: String, node: YNode, site: CallSite)] {
+        callSites.compactMap { site in
+            guard site.call.name == RunbookRunInputs.action, let node = site.call.input(RunbookRunInputs.runbook),
+                  let name = node.scalar, !node.isNull, !name.utf8.containsReferenceStart else { return nil }
+            return (name, node, site)
+        }
+    }
+
+    /// Every step id, in order.
+    var allStepIDs: [String] { stepRefs.map(\.step.id).filter { !$0.isEmpty } }
+}
+
+/// The inputs of `runbook.run` that validation relies on. The action itself is
+/// declared in RunbookActions; these names are its contract with the validator.
+enum RunbookRunInputs {
+    static let action = "runbook.run"
+    static let runbook = "runbook"
+    static let params = "params"
+}
+
+extension String.UTF8View {
+    /// True when the text contains `${` (cheaper than a substring search on Characters).
+    var containsReferenceStart: Bool {
+        var previous: UInt8 = 0
+        for byte in self {
+            if byte == UInt8(ascii: "{") && previous == UInt8(ascii: "$") { return true }
+            previous = byte
+        }
+        return false
+    }
+}

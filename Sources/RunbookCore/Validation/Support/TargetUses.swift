@@ -1,0 +1,35 @@
+import Foundation
+
+/// A literal target name given to a target-typed input.
+struct TargetUse {
+    let name: String
+    let node: YNode
+    let kind: TargetKind
+    let action: String
+}
+
+extension RunbookFacts {
+    /// Target names written literally in target-typed inputs (names from `${...}`
+    /// are only known at run time, where the binder checks them).
+    func targetUses(_ context: RuleContext) -> [TargetUse] {
+        var out: [TargetUse] = []
+        for site in callSites {
+            guard let spec = context.spec(site.call.name) else { continue }
+            for pair in site.call.inputs {
+                guard let input = spec.input(pair.key) else { continue }
+                let kind: TargetKind
+                var nodes = [pair.value]
+                switch input.type {
+                case .target(let k): kind = k
+                case .list(.target(let k)): kind = k; nodes = pair.value.sequence ?? [pair.value]
+                default: continue
+                }
+                for node in nodes {
+                    guard let name = node.scalar, !node.isNull, !name.utf8.containsReferenceStart else { continue }
+                    out.append(TargetUse(name: name, node: node, kind: kind, action: spec.name))
+                }
+            }
+        }
+        return out
+    }
+}
