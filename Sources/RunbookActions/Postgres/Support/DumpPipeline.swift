@@ -64,10 +64,9 @@ struct DumpPipeline: Sendable {
     var planned: [PlannedOperation] {
         var ops: [PlannedOperation] = produce.map { .command($0) }
         ops += cleanup.map { .command($0) }
-        ops.append(.builtin("while it runs:"))
         ops.append(.command(statistics))
         if let readBack { ops.append(.command(readBack)) }
-        var after = "check every exit status and that the artifact reads back as \(format.rawValue)"
+        var after = "psql runs alongside \(kind == .globals ? "pg_dumpall" : "pg_dump"); check every exit status and that the artifact reads back as \(format.rawValue)"
         if let trailer { after += " (ends with \"\(trailer)\")" }
         after += "; fsync; "
         if !producedFromStdout { after += "rename \(name).partial to \(name); " }
