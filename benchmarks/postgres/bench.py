@@ -167,7 +167,7 @@ def run(args, cluster, work):
     backups = os.path.join(work, "backups")
     drop_caches()
     rb_backup, _ = timed(runbook_argv(args, work, "backup", {"databases": ",".join(dbs), "backup_dir": backups,
-                                                             "format": "custom"}), env)
+                                                             "format": "custom", "media": "false"}), env)
 
     def recreate():
         for db in dbs:

@@ -68,13 +68,14 @@ struct Restore: ExecutableAction {
             }
             var args = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null"]
             if singleTransaction { args.append("-1") }
+            // `-f -` reads stdin as a script: -1 is documented only together with -f or -c.
             if format == .gzip {
                 // The decompressor runs here and feeds psql's stdin; both exit statuses are checked.
-                restore = endpoint.command("psql", args, database: database, stdinFrom: ["gzip", "-dc", located.path])
+                restore = endpoint.command("psql", args + ["-f", "-"], database: database, stdinFrom: ["gzip", "-dc", located.path])
             } else {
                 switch endpoint.hostFile(located.path) {
                 case .argument(let path): restore = endpoint.command("psql", args + ["-f", path], database: database)
-                case .stdin(let path): restore = endpoint.command("psql", args, database: database, stdinFile: path)
+                case .stdin(let path): restore = endpoint.command("psql", args + ["-f", "-"], database: database, stdinFile: path)
                 }
             }
             if jobs > 1 { notes.append("jobs ignored: SQL text restores in one session") }

@@ -29,7 +29,7 @@ struct RunSQL: ExecutableAction {
             if try call.bool("single_transaction") { args.append("-1") }
             switch endpoint.hostFile(file) {
             case .argument(let path): return endpoint.command("psql", args + ["-f", path], database: database)
-            case .stdin(let path): return endpoint.command("psql", args, database: database, stdinFile: path)
+            case .stdin(let path): return endpoint.command("psql", args + ["-f", "-"], database: database, stdinFile: path)
             }
         case (nil, nil):
             throw ActionInputError.invalid("sql", "give `sql` or `file`")

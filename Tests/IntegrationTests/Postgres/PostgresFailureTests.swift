@@ -81,6 +81,24 @@ final class PostgresFailureTests: PostgresSuite {
         XCTAssertTrue(harness.auditEvents.contains { $0.0 == "postgres.restore-refused" })
     }
 
+    func testASQLRestoreThatFailsPartWayLeavesNothingRestored() async throws {
+        for format in ["plain", "gzip"] {
+            let dump = try await harness.run(Dump(), ["target": "db", "database": "shared_services_db", "dir": .string(backups),
+                                                      "format": .string(format), "name": .string("sql-\(format)")])
+            XCTAssertTrue(dump.succeeded, dump.message ?? "")
+            let target = "half_restored_\(format)"
+            // The dump creates event_service first, then fails on notification_service, which exists.
+            try cluster.psql("postgres", "CREATE DATABASE \(target) TEMPLATE template0")
+            try cluster.psql(target, "CREATE SCHEMA notification_service")
+            let restore = try await harness.run(Restore(), ["target": "db", "database": .string(target),
+                                                            "from": .string(try XCTUnwrap(dump.outputs["path"]?.stringValue))])
+            XCTAssertFalse(restore.succeeded, format)
+            XCTAssertTrue(restore.message?.contains("already exists") == true, "\(format): \(restore.message ?? "")")
+            XCTAssertEqual(try cluster.psql(target, "SELECT count(*) FROM pg_namespace WHERE nspname = 'event_service'"), "0",
+                           "\(format): one transaction, so nothing before the error survives")
+        }
+    }
+
     func testAnArtifactTheManifestDoesNotKnowIsRefusedUnlessAllowed() async throws {
         try FileManager.default.createDirectory(atPath: backups, withIntermediateDirectories: true)
         let stray = backups + "/stray.dump"

@@ -71,7 +71,7 @@ final class PostgresRunbookCLITests: PostgresSuite {
 
     func testBackupRunbookDumpsEveryDatabaseInParallelWithGlobalsAndExactCounts() throws {
         let result = try run(["run", "backup", "--param", "databases=shared_services_db,user_service_db,payment_service_db",
-                              "--param", "backup_dir=\(backups)"])
+                              "--param", "backup_dir=\(backups)", "--param", "media=false"])
         XCTAssertEqual(result.status, 0, result.output)
         let records = try manifest().artifacts
         XCTAssertEqual(Set(records.map(\.database)), ["shared_services_db", "user_service_db", "payment_service_db", "globals"])

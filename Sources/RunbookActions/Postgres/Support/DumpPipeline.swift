@@ -66,7 +66,7 @@ struct DumpPipeline: Sendable {
         ops += cleanup.map { .command($0) }
         ops.append(.command(statistics))
         if let readBack { ops.append(.command(readBack)) }
-        var after = "check every exit status and that the artifact reads back as \(format.rawValue)"
+        var after = "psql runs alongside \(kind == .globals ? "pg_dumpall" : "pg_dump"); check every exit status and that the artifact reads back as \(format.rawValue)"
         if let trailer { after += " (ends with \"\(trailer)\")" }
         after += "; fsync; "
         if !producedFromStdout { after += "rename \(name).partial to \(name); " }
@@ -83,7 +83,12 @@ struct DumpPipeline: Sendable {
 
     func run(in context: RunContext) async throws -> ActionResult {
         let store = ManifestStore(directory: directory)
-        if let resumed = try resumedResult(store, context) { return resumed }
+        do {
+            // A broken manifest fails the step before any work is done.
+            if let resumed = try resumedResult(store, context) { return resumed }
+        } catch {
+            return .failed("\(error)")
+        }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -92,7 +97,6 @@ struct DumpPipeline: Sendable {
         guard !DurableFiles.exists(finalPath) else {
             return .failed("\(finalPath) already exists and is not this run's finished artifact; artifacts are never overwritten")
         }
-        _ = try store.read() // a broken manifest fails the step before any work is done
         removeLeftovers()
         do {
             let result = try await produceAndRecord(store, context)
@@ -108,6 +112,9 @@ struct DumpPipeline: Sendable {
 
     private func produceAndRecord(_ store: ManifestStore, _ context: RunContext) async throws -> ActionResult {
         let started = Date()
+        // Row counts are taken while pg_dump runs (in their own snapshot, as a sequential query
+        // after it would be too): the count uses the core pg_dump leaves idle, so it adds no wall time.
+        async let counted = statisticsResult(context)
         var produceFailure: Failure?
         for command in produce where produceFailure == nil {
             let result = try await PostgresExecution.run(command, in: context)
@@ -118,7 +125,10 @@ struct DumpPipeline: Sendable {
         for command in cleanup {
             _ = try? await PostgresExecution.run(command, in: context)
         }
-        if let produceFailure { throw produceFailure }
+        if let produceFailure {
+            _ = await counted
+            throw produceFailure
+        }
         let finished = Date()
         try Task.checkCancellation()
 
@@ -126,7 +136,7 @@ struct DumpPipeline: Sendable {
         guard DurableFiles.exists(written) else {
             throw Failure(message: "the dump exited 0 but \(written) is missing")
         }
-        let statistics = try await gatherStatistics(context)
+        let statistics = try await counted.get()
         try await readBack(written, context)
         try Task.checkCancellation()
 
@@ -173,16 +183,20 @@ struct DumpPipeline: Sendable {
          "format": .string(record.format.rawValue)]
     }
 
-    private func gatherStatistics(_ context: RunContext) async throws -> TableStatistics.Snapshot {
-        let result = try await PostgresExecution.run(statistics, in: context, quiet: true)
-        guard result.succeeded else {
-            throw Failure(message: "the dump finished but counting its rows failed: " + PostgresExecution.failure(statistics, result),
-                          exitStatus: result.status.code)
-        }
+    private func statisticsResult(_ context: RunContext) async -> Result<TableStatistics.Snapshot, Error> {
         do {
-            return try TableStatistics.parse(result.stdoutString)
+            let result = try await PostgresExecution.run(statistics, in: context, quiet: true)
+            guard result.succeeded else {
+                return .failure(Failure(message: "the dump finished but counting its rows failed: " + PostgresExecution.failure(statistics, result),
+                                        exitStatus: result.status.code))
+            }
+            return .success(try TableStatistics.parse(result.stdoutString))
+        } catch let failure as Failure {
+            return .failure(failure)
+        } catch let error as TableStatistics.ParseError {
+            return .failure(Failure(message: error.description))
         } catch {
-            throw Failure(message: "\(error)")
+            return .failure(error)
         }
     }
 
@@ -226,7 +240,8 @@ struct DumpPipeline: Sendable {
     /// When this run already finished this artifact (a resumed run repeating the step),
     /// returns its outputs instead of failing on the existing file.
     private func resumedResult(_ store: ManifestStore, _ context: RunContext) throws -> ActionResult? {
-        guard DurableFiles.exists(finalPath), let record = try store.read().record(named: name),
+        let manifest = try store.read()
+        guard DurableFiles.exists(finalPath), let record = manifest.record(named: name),
               record.runID == context.plan.runID, record.verified else { return nil }
         guard (try? DumpDigest.sha256(of: finalPath)) == record.sha256 else { return nil }
         return ActionResult(succeeded: true, outputs: outputs(record),
