@@ -19,12 +19,23 @@ swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
-# XCTest's last summary line ("Executed N tests, with F failures") as the plain closing line.
-summary=$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -1 || true)
+# XCTest's closing summary ("Test Suite 'All tests' ... Executed N tests, with [S tests skipped and] F failures")
+# as the plain closing line. Suites print the same shape, so only the line after 'All tests' counts.
+summary=$(grep -A1 -E "Test Suite 'All tests' (passed|failed)" "$log" | grep -E "Executed [0-9]+ tests?" | tail -1 || true)
 if [ -n "$summary" ]; then
   total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
-  failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
-  skipped=$(grep -cE "Test Case .* skipped" "$log" || true)
+  failed=$(sed -E 's/.* ([0-9]+) failures?.*/\1/' <<<"$summary")
+  skipped=0
+  if grep -qE "[0-9]+ tests? skipped" <<<"$summary"; then
+    skipped=$(sed -E 's/.* ([0-9]+) tests? skipped.*/\1/' <<<"$summary")
+  fi
   echo "tests: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
+  if [ "$skipped" -gt 0 ]; then
+    echo "skipped (not counted as passed):"
+    grep -E "Test Case .* skipped" "$log" | sed -E "s/.*Test Case '([^']+)'.*/  \1/" | sort -u
+  fi
+else
+  echo "tests: no XCTest summary found (the test run did not finish)"
+  [ "$status" -ne 0 ] || status=1
 fi
 exit "$status"

@@ -12,9 +12,10 @@ final class RunTerminalTests: XCTestCase {
         try onTerminalTypingRaw(args, typing: lines.map { $0 + "\n" }, env: env)
     }
 
-    /// Like `onTerminal`, typing exactly the given texts (no newline added), the first after `firstDelay`.
+    /// Like `onTerminal`, typing exactly the given texts (no newline added), the first once `ready`
+    /// holds and `firstDelay` has passed: a fixed delay alone loses the race on a loaded CI machine.
     func onTerminalTypingRaw(_ args: [String], typing texts: [String], env: [String: String] = [:],
-                             firstDelay: Double = 0.7) throws -> RunHarness.Result {
+                             firstDelay: Double = 0.7, ready: (() -> Bool)? = nil) throws -> RunHarness.Result {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
             throw XCTSkip("needs script(1) from util-linux for a pty")
         }
@@ -33,6 +34,7 @@ final class RunTerminalTests: XCTestCase {
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        if let ready { h.waitFor("the run to be ready for typing", ready) }
         for (i, text) in texts.enumerated() {
             usleep(useconds_t((i == 0 ? firstDelay : 0.7) * 1_000_000))
             input.fileHandleForWriting.write(Data(text.utf8))
@@ -78,9 +80,11 @@ final class RunTerminalTests: XCTestCase {
 extension RunTerminalTests {
     func testCtrlCOnATerminalAsksWhetherToRollBack() throws {
         // Ctrl-C typed on the pty reaches runbook (the foreground group), not the step's own group.
-        let r = try onTerminalTypingRaw(["run", "trapped"], typing: ["\u{03}", "y\n"], firstDelay: 2.0)
-        XCTAssertEqual(r.status, 4, r.stdout)
+        // The step writes its pid after setting its trap, so Ctrl-C typed after that is trapped.
+        let r = try onTerminalTypingRaw(["run", "trapped"], typing: ["\u{03}", "y\n"], firstDelay: 0.3,
+                                        ready: { !self.h.file("waits.pid").isEmpty })
+        XCTAssertEqual(r.status, 4, r.stdout + r.stderr)
         XCTAssertTrue(r.stdout.contains("Roll back the 1 completed step(s)"), r.stdout)
-        XCTAssertEqual(h.log, ["before", "got-INT", "undo-before"])
+        XCTAssertEqual(h.log, ["before", "got-INT", "undo-before"], r.stdout + r.stderr)
     }
 }

@@ -82,7 +82,7 @@ final class DumpArgvTests: XCTestCase {
         let statements = stats.argv.enumerated().filter { $0.offset > 0 && stats.argv[$0.offset - 1] == "-c" }.map(\.element)
         XCTAssertEqual(statements.first, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         XCTAssertEqual(statements.last, "COMMIT")
-        XCTAssertTrue(statements[1].contains("count(*)"))
+        XCTAssertTrue(statements[2].contains("count(*)"))
         XCTAssertTrue(stats.argv.contains("ON_ERROR_STOP=1"))
     }
 

@@ -38,9 +38,10 @@ enum TableStatistics {
             + "'\(measure.rawValue)', (SELECT coalesce(json_object_agg(t.key, \(value) ORDER BY t.key), '{}') FROM (\(userTables)) t))"
     }
 
-    /// psql `-c` statements: the query inside a read-only repeatable-read transaction.
+    /// psql `-c` statements: the query inside a read-only repeatable-read transaction, without
+    /// parallel workers: the count runs next to pg_dump and must not take the cores it compresses on.
     static func statements(_ measure: Measure) -> [String] {
-        ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", query(measure), "COMMIT"]
+        ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "SET LOCAL max_parallel_workers_per_gather = 0", query(measure), "COMMIT"]
     }
 
     struct Snapshot: Sendable, Equatable {
