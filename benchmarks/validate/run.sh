@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Measures `runbook validate` on a release build (issue 2's speed targets):
+# Measures `runbook validate` and `runbook plan` on a release build (issue 2's speed targets):
 #   - runbooks/ (the shipped runbooks and profiles): median < 50 ms;
+#   - `runbook plan disaster-recovery --profile production` (it reads 5 nested runbooks): median < 50 ms;
 #   - 1,000 generated runbooks x 30 steps: median < 1 s, growing linearly (250 / 500 / 1,000).
 # Baseline measured in the same run: `runbook --version` (process start-up only).
 # Uses hyperfine when installed (apt-get install hyperfine), else a Python timing loop.
@@ -49,19 +50,21 @@ shipped="n/a"
 if [ -d runbooks ] && ls runbooks/*.yaml >/dev/null 2>&1; then
   shipped=$(median_ms shipped "$BIN" validate --runbooks-dir runbooks)
 fi
+plan=$(median_ms plan "$BIN" plan disaster-recovery --profile production)
 python3 benchmarks/validate/generate.py "$BIN" "$WORK/standin/runbooks" 15 15 >&2
 standin=$(median_ms standin "$BIN" validate "$WORK/standin/runbooks")
 t250=$(median_ms g250 "$BIN" validate "$WORK/gen-250/runbooks")
 t500=$(median_ms g500 "$BIN" validate "$WORK/gen-500/runbooks")
 t1000=$(median_ms g1000 "$BIN" validate "$WORK/gen-1000/runbooks")
 
-python3 - "$base" "$shipped" "$standin" "$t250" "$t500" "$t1000" "$(nproc)" <<'PY'
+python3 - "$base" "$shipped" "$standin" "$t250" "$t500" "$t1000" "$(nproc)" "$plan" <<'PY'
 import sys
-base, shipped, standin, t250, t500, t1000, cores = sys.argv[1:]
+base, shipped, standin, t250, t500, t1000, cores, plan = sys.argv[1:]
 base, t250, t500, t1000 = map(float, (base, t250, t500, t1000))
-print(f"runbook validate, release build, median wall time ({cores} cores)")
+print(f"runbook validate and plan, release build, median wall time ({cores} cores)")
 print(f"  baseline (runbook --version)      {base:8.2f} ms")
 print(f"  runbooks/ + profiles/             {shipped:>8} ms   target < 50 ms")
+print(f"  plan disaster-recovery            {float(plan):8.2f} ms   target < 50 ms")
 print(f"  stand-in: 15 runbooks x 15 steps  {float(standin):8.2f} ms   target < 50 ms")
 for n, t in ((250, t250), (500, t500), (1000, t1000)):
     print(f"  {n:5d} runbooks x 30 steps         {t:8.2f} ms   {(t - base) / n * 1000:7.1f} us/runbook above baseline")
