@@ -39,6 +39,9 @@ public enum DocsRenderer {
             }
             out += "\n"
         }
+        if let rto = runbook.rto {
+            out += "Recovery time objective (RTO): \(rto.describe(in: runbook)). The time achieved is recorded in the audit trail and shown at the end of the run.\n\n"
+        }
         if !runbook.requires.isEmpty {
             out += "Targets (bound by the profile): " + runbook.requires.map { "`\($0.name)`" }.joined(separator: ", ") + ".\n\n"
         }
