@@ -187,4 +187,14 @@ final class RunRTOTests: XCTestCase {
         XCTAssertNil(row["rto_seconds"])
         XCTAssertEqual(try h.run(["audit", "verify", h.auditPath]).status, 0)
     }
+
+    /// A succeeded run whose `until` step was skipped never proved the recovery.
+    func testSkippedStepClaimsNoRTOAlthoughTheRunSucceeds() throws {
+        let r = try h.run(["run", "rto-skipped"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertEqual(h.log, ["restore"])
+        XCTAssertTrue(r.stdout.contains("\nRTO: not reached (step health was skipped)\n"), r.stdout)
+        XCTAssertEqual(try auditEvents().filter { ($0["event"] as? String ?? "").hasPrefix("rto") }.count, 0)
+        XCTAssertNil(try history().first?["rto_seconds"])
+    }
 }

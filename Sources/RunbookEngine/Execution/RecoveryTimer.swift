@@ -48,7 +48,11 @@ struct RecoveryTimer: Sendable {
             run.recorder.journal(durability: .full) { $0.rto = nil }
             run.recorder.audit("rto.withdrawn", step: until, message: reason)
         } else if status == .succeeded {
-            reason = "step \(until) did not succeed (\(state?.rawValue ?? "not run"))"
+            switch state {
+            case .skipped?: reason = "step \(until) was skipped"
+            case .continued?: reason = "step \(until) failed and the run continued (on_failure: continue)"
+            default: reason = "step \(until) did not run"
+            }
         } else {
             reason = "run \(status == .interrupted ? "interrupted" : "failed") before step \(until)"
         }
