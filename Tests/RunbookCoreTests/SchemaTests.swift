@@ -53,6 +53,8 @@ final class SchemaTests: XCTestCase {
         XCTAssertEqual(keys(object(schema, "$defs", "step", "properties")), RunbookLoader.stepKeys.sorted())
         XCTAssertEqual(keys(object(schema, "$defs", "param", "properties")), RunbookLoader.paramKeys.sorted())
         XCTAssertEqual(keys(object(schema, "$defs", "secret", "properties")), RunbookLoader.secretKeys.sorted())
+        XCTAssertEqual(keys(object(schema, "properties", "rto", "properties")), RunbookLoader.rtoKeys.sorted())
+        for key in RunbookLoader.rtoKeys { XCTAssertNotNil(KeyHelp.rto[key], "no help for rto key \(key)") }
         for key in RunbookLoader.stepKeys { XCTAssertNotNil(KeyHelp.step[key], "no help for step key \(key)") }
         for key in RunbookLoader.topLevelKeys { XCTAssertNotNil(KeyHelp.runbook[key], "no help for \(key)") }
         for key in RunbookLoader.paramKeys { XCTAssertNotNil(KeyHelp.param[key], "no help for param key \(key)") }
@@ -112,7 +114,7 @@ final class SchemaAgreementTests: XCTestCase {
         let runbookSchema = RunbookSchema.generate(catalog: FakeCatalog.catalog)
         let ok = ["Tests/Fixtures/ok/backup-all.yaml", "Tests/Fixtures/ok/restore-one.yaml"]
         let structural = ["unknown-action", "unknown-input", "missing-input", "input-type", "unknown-key", "invalid-step-id",
-                          "enum", "range", "param-type", "type", "missing-key", "secret-source"].map { "Tests/Fixtures/err/\($0).yaml" }
+                          "enum", "range", "param-type", "type", "missing-key", "secret-source", "rto-keys", "rto-target"].map { "Tests/Fixtures/err/\($0).yaml" }
         XCTAssertEqual(try rejected(ok + structural, schema: runbookSchema), Set(structural),
                        "check-jsonschema and runbook validate disagree on these fixtures")
         let profiles = ["target-kind", "literal-secret"].map { "Tests/Fixtures/err/\($0).yaml" }

@@ -29,6 +29,10 @@ struct HistoryCommand: AsyncParsableCommand {
                 if let op = j.operatorName { row["operator"] = op }
                 if let p = j.profile { row["profile"] = p }
                 if let m = j.message { row["message"] = m }
+                if let rto = j.rto {
+                    row["rto_seconds"] = rto.seconds; row["rto_met"] = rto.met
+                    row["rto_target_seconds"] = rto.targetSeconds; row["rto_until"] = rto.until
+                }
                 return row
             }
             let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])

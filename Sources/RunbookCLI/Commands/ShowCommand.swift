@@ -35,6 +35,9 @@ struct ShowCommand: AsyncParsableCommand {
         lines.append("status    \(journal.status.rawValue)\(journal.message.map { ": \($0)" } ?? "")")
         lines.append("started   \(Self.time(journal.startedAt)) by \(journal.operatorName.map { "\($0) (\(journal.osUser))" } ?? journal.osUser) on \(journal.host)")
         lines.append("duration  \(Self.duration(journal.duration)), \(journal.sessions) session(s)")
+        if let rto = journal.rto {
+            lines.append("rto       \(Self.duration(rto.seconds)) until step \(rto.until) succeeded (objective \(rto.target): \(rto.met ? "met" : "missed"))")
+        }
         lines.append("plan      \(journal.planDigest)")
         if !journal.params.isEmpty {
             lines.append("params")

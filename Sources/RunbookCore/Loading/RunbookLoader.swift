@@ -5,11 +5,12 @@ import Foundation
 /// (unknown keys, wrong shapes) as it goes. Semantic checks (references, inputs,
 /// duplicates) are `Rule`s that run on the result.
 public enum RunbookLoader {
-    public static let topLevelKeys = ["runbook", "summary", "description", "params", "secrets", "requires", "locks", "steps", "on_failure"]
+    public static let topLevelKeys = ["runbook", "summary", "description", "params", "secrets", "requires", "locks", "steps", "on_failure", "rto"]
     public static let stepKeys = ["id", "title", "action", "with", "require", "verify", "rollback", "confirm", "manual",
                                   "for_each", "as", "parallel", "timeout", "retry", "on_failure", "when"]
     public static let paramKeys = ["type", "default", "required", "allowed", "pattern", "description"]
     public static let secretKeys = ["env", "file", "description"]
+    public static let rtoKeys = ["target", "until"]
 
     public struct Loaded: Sendable {
         public var document: YAMLDocument
@@ -48,6 +49,7 @@ public enum RunbookLoader {
         if let onFailure = top.node("on_failure") {
             runbook.onFailure = loadSteps(onFailure, context: "on_failure", &diags)
         }
+        if let rto = top.node("rto") { runbook.rto = loadRTO(rto, &diags) }
         top.finish(known: topLevelKeys)
         diags += top.diagnostics
         return Loaded(document: document, runbook: runbook, diagnostics: diags)
@@ -109,6 +111,28 @@ public enum RunbookLoader {
             out.append(decl)
         }
         return out
+    }
+
+    /// `rto: {target: DURATION, until: STEP}`; whether `until` names a step is the `rto-step` rule's job.
+    static func loadRTO(_ node: YNode, _ diags: inout [Diagnostic]) -> RTOObjective? {
+        guard var r = MappingReader(node, context: "rto", diagnostics: &diags) else { return nil }
+        defer {
+            r.finish(known: rtoKeys)
+            diags += r.diagnostics
+        }
+        let targetNode = r.node("target")
+        let until = r.string("until").map { Named($0, at: r.node("until")?.location(atValueOffset: 0) ?? node.location) }
+        guard let targetNode else {
+            diags.append(.error("missing-key", "rto needs \"target\", the recovery time objective (e.g. 4h)", at: node.location))
+            return nil
+        }
+        guard let target = r.duration("target") else { return nil }
+        guard target > 0 else {
+            diags.append(.error("range", "\"target\" must be more than 0, got \(MappingReader.quoteValue(targetNode))",
+                                at: targetNode.location(atValueOffset: 0), length: targetNode.scalar?.count ?? 1))
+            return nil
+        }
+        return RTOObjective(target: target, targetText: targetNode.scalar ?? "", until: until, location: node.location)
     }
 
     static func loadSteps(_ node: YNode, context: String, _ diags: inout [Diagnostic]) -> [Step] {

@@ -18,13 +18,15 @@ public struct Runbook: Sendable {
     public var steps: [Step]
     /// Steps that run after any failure (notify, escalate), after rollback.
     public var onFailure: [Step]
+    /// The recovery time objective the run is measured against, if the runbook declares one.
+    public var rto: RTOObjective?
     public var path: String
     /// sha256 of the file's bytes, hex.
     public var digest: String
 
     public init(name: String, nameLocation: SourceLocation, summary: String = "", description: String? = nil,
                 params: [ParamDecl] = [], secrets: [SecretDecl] = [], requires: [Named] = [], locks: [Named] = [],
-                steps: [Step] = [], onFailure: [Step] = [], path: String, digest: String = "") {
+                steps: [Step] = [], onFailure: [Step] = [], rto: RTOObjective? = nil, path: String, digest: String = "") {
         self.name = name
         self.nameLocation = nameLocation
         self.summary = summary
@@ -35,6 +37,7 @@ public struct Runbook: Sendable {
         self.locks = locks
         self.steps = steps
         self.onFailure = onFailure
+        self.rto = rto
         self.path = path
         self.digest = digest
     }

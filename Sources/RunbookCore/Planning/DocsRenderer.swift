@@ -18,6 +18,9 @@ public enum DocsRenderer {
         out += "Run it: `runbook run \(runbook.name)"
         for p in runbook.params where p.required { out += " --param \(p.name)=..." }
         out += " --profile PROFILE`. Review first: `runbook plan \(runbook.name) ...`.\n\n"
+        if let rto = runbook.rto {
+            out += "Recovery time objective (RTO): \(rto.describe(in: runbook)). The time achieved is recorded in the audit trail and shown at the end of the run.\n\n"
+        }
         if !runbook.params.isEmpty {
             out += "## Parameters\n\n| name | type | default | required | description |\n|---|---|---|---|---|\n"
             for p in runbook.params {

@@ -9,6 +9,7 @@ public enum PlanRenderer {
             out += "Params:\n"
             for p in plan.params { out += "  \(p.name) = \(display(p.value))\n" }
         }
+        if let rto = plan.rto { out += "RTO objective: \(rto.description)\n" }
         if let digest { out += "Plan digest: \(digest)\n" }
         out += "\n"
         out += renderSteps(plan.steps, indent: "")
@@ -89,6 +90,7 @@ public enum PlanRenderer {
     public static func markdown(_ plan: RunPlan, digest: String?) -> String {
         var out = "# Plan: \(plan.runbook)\n\n\(plan.summary)\n\n"
         out += "- Profile: `\(plan.profile ?? "(none)")`\n"
+        if let rto = plan.rto { out += "- RTO objective: \(rto.description)\n" }
         if let digest { out += "- Plan digest: `\(digest)`\n" }
         if !plan.params.isEmpty {
             out += "\n| param | value |\n|---|---|\n"
@@ -143,7 +145,7 @@ public enum PlanRenderer {
     }
 
     static func jsonObject(_ plan: RunPlan) -> [String: Any] {
-        [
+        var object: [String: Any] = [
             "runbook": plan.runbook,
             "summary": plan.summary,
             "profile": plan.profile as Any? ?? NSNull(),
@@ -151,6 +153,10 @@ public enum PlanRenderer {
             "steps": plan.steps.map(jsonStep),
             "on_failure": plan.onFailure.map(jsonStep),
         ]
+        if let rto = plan.rto {
+            object["rto"] = ["target": rto.targetText, "target_seconds": rto.target, "until": rto.until as Any? ?? NSNull()]
+        }
+        return object
     }
 
     static func jsonStep(_ step: PlannedStep) -> [String: Any] {

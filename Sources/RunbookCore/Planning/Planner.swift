@@ -31,8 +31,12 @@ public struct Planner: Sendable {
         let steps = runbook.steps.map { planStep($0, scope: scope, depth: depth) }
         let onFailure = runbook.onFailure.map { planStep($0, scope: scope, depth: depth) }
         let orderedParams = runbook.params.map { ($0.name, params[$0.name] ?? .null) }
-        return RunPlan(runbook: runbook.name, summary: runbook.summary, params: orderedParams, profile: profile?.name,
-                       steps: steps, onFailure: onFailure)
+        var plan = RunPlan(runbook: runbook.name, summary: runbook.summary, params: orderedParams, profile: profile?.name,
+                           steps: steps, onFailure: onFailure)
+        plan.rto = runbook.rto.map {
+            PlannedRTO(target: $0.target, targetText: $0.targetText, until: $0.untilStep(in: runbook), description: $0.describe(in: runbook))
+        }
+        return plan
     }
 
     func planStep(_ step: Step, scope: Scope, depth: Int) -> PlannedStep {

@@ -9,6 +9,18 @@ public struct RunPlan: Sendable {
     public var profile: String?
     public var steps: [PlannedStep]
     public var onFailure: [PlannedStep]
+    /// The recovery time objective the run will be measured against, if the runbook declares one.
+    public var rto: PlannedRTO? = nil
+}
+
+/// `rto:` as a plan shows it: the objective and the step whose success ends the recovery.
+public struct PlannedRTO: Sendable {
+    public var target: Double
+    public var targetText: String
+    /// Nil only when the runbook has no steps at all.
+    public var until: String?
+    /// `4h, measured from the start of the run until step `health` succeeds`.
+    public var description: String
 }
 
 public struct PlannedStep: Sendable {

@@ -13,6 +13,12 @@ enum KeyHelp {
         "locks": "Extra lock names held for the whole run, besides the runbook's own name.",
         "steps": "The steps, run in order.",
         "on_failure": "Steps that run after any failure (after rollback), e.g. to notify or escalate.",
+        "rto": "Recovery time objective: the run's time until a step succeeds is measured and recorded against target.",
+    ]
+
+    static let rto: [String: String] = [
+        "target": "The objective, a duration such as 4h; the RTO achieved is recorded as met or missed against it.",
+        "until": "The top-level step whose success ends the recovery (default: the last step).",
     ]
 
     static let step: [String: String] = [

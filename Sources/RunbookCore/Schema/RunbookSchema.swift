@@ -28,6 +28,7 @@ public enum RunbookSchema {
             case "secrets": schema = ["type": "object", "additionalProperties": S.ref("secret"), "propertyNames": ["pattern": "^[A-Za-z0-9_-]+$"]]
             case "requires", "locks": schema = ["type": "array", "items": S.scalar]
             case "steps", "on_failure": schema = ["type": "array", "items": S.ref("step")]
+            case "rto": schema = rto
             default: schema = [:]
             }
             properties[key] = S.described(schema, KeyHelp.runbook[key])
@@ -66,6 +67,20 @@ public enum RunbookSchema {
         guard case .object(var m) = S.object(properties) else { return [:] }
         m["anyOf"] = [["required": ["env"]], ["required": ["file"]]]
         return .object(m)
+    }
+
+    static var rto: JSONValue {
+        var properties: [String: JSONValue] = [:]
+        for key in RunbookLoader.rtoKeys {
+            let schema: JSONValue
+            switch key {
+            case "target": schema = S.duration
+            case "until": schema = ["type": "string", "pattern": "^[a-z0-9][a-z0-9-_]*$"]
+            default: schema = [:]
+            }
+            properties[key] = S.described(schema, KeyHelp.rto[key])
+        }
+        return S.object(properties, required: ["target"])
     }
 
     static func step(_ actions: [ActionSpec]) -> JSONValue {

@@ -22,6 +22,7 @@ public enum Validator {
         WhenRule(),
         ForEachRule(),
         ParallelRule(),
+        RTOStepRule(),
     ]
 
     public static func validate(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

@@ -10,7 +10,8 @@ public struct AuditEvent: Codable, Sendable {
     public var time: String = ""
     /// `run.start`, `run.end`, `run.resume`, `step.start`, `step.end`, `check`, `process`,
     /// `rollback.start`, `rollback.end`, `confirmation`, `manual.tick`, `lock.takeover`,
-    /// `interrupt`, `audit.repaired`, or an action's own event (`action.<name>`).
+    /// `interrupt`, `audit.repaired`, `rto` (the RTO achieved: `duration`, `status` met/missed), `rto.withdrawn`,
+    /// or an action's own event (`action.<name>`).
     public var event: String
     public var run: String
     public var runbook: String

@@ -77,6 +77,7 @@ public final class Interpreter: @unchecked Sendable {
             status = .failed
             message = "records could not be written: \(failure)"
         }
+        run.recovery?.conclude(status: status, run: run)
         finish(recorder, runID: runID, status: status, message: message, startedAt: setup.startedAt)
         try? FileManager.default.removeItem(atPath: request.stateDirectory.processesPath(runID))
         return RunOutcome(runID: runID, status: status, message: recorder.redactor.redact(message ?? ""))

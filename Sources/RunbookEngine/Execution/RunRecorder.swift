@@ -104,6 +104,7 @@ public final class RunRecorder: @unchecked Sendable {
         case .rollbackStarted(let p): return .rollbackStarted(path: r.redact(p))
         case .rollbackFinished(let p, let ok, let d, let m): return .rollbackFinished(path: r.redact(p), succeeded: ok, duration: d, message: f(m))
         case .notice(let t): return .notice(r.redact(t))
+        case .rto: return event
         case .runFinished(let id, let s, let d, let m): return .runFinished(runID: id, status: s, duration: d, message: f(m))
         }
     }

@@ -16,6 +16,8 @@ final class RunState: @unchecked Sendable {
     let locks: LockSet
     let secretFiles: SecretFiles
     let saga = Saga()
+    /// Measures the runbook's `rto:` objective; nil when it declares none.
+    let recovery: RecoveryTimer?
     /// One question to the operator at a time, also from parallel loop items.
     let questions = AsyncMutex()
     /// The journal of the attempt being resumed: steps done there are not run again.
@@ -40,6 +42,7 @@ final class RunState: @unchecked Sendable {
         self.locks = locks
         self.secretFiles = secretFiles
         self.previous = previous
+        recovery = RecoveryTimer(request.runbook)
     }
 
     var options: RunOptions { request.options }

@@ -15,10 +15,13 @@ struct StepSequence {
 
     func execute(_ steps: [Step]) async -> Result {
         let runner = StepRunner(run: run, frame: frame)
+        let topLevel = frame.depth == 0 && frame.prefix.isEmpty
         for step in steps {
             if Task.isCancelled { return .interrupted(path: nil) }
             switch await runner.execute(step) {
-            case .succeeded, .skipped, .continued: continue
+            case .succeeded:
+                if topLevel { run.recovery?.stepSucceeded(step.id, path: frame.path(step.id), run: run) }
+            case .skipped, .continued: continue
             case .failed(let path, let message, let policy): return .failed(path: path, message: message, policy: policy)
             case .interrupted(let path): return .interrupted(path: path)
             }

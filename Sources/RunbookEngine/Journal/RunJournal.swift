@@ -112,6 +112,8 @@ public struct RunJournal: Codable, Sendable {
     public var sessions: Int
     public var steps: [StepRecord]
     public var message: String?
+    /// The RTO achieved, once the runbook's `rto.until` step has succeeded; absent in older journals.
+    public var rto: RTORecord?
 
     public init(runID: String, runbook: Runbook, runbooksDirectory: String, profile: Profile?, params: [String: Value],
                 planDigest: String, operatorName: String?, osUser: String, host: String, argv: [String], startedAt: Date) {

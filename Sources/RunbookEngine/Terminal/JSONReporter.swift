@@ -36,6 +36,12 @@ public final class JSONReporter: RunReporter, @unchecked Sendable {
             if let message { object["message"] = message }
         case .notice(let text):
             object["message"] = text
+        case .rto(.achieved(let r)):
+            object["reached"] = true; object["until"] = r.until; object["seconds"] = r.seconds; object["met"] = r.met
+            object["target"] = r.target; object["target_seconds"] = r.targetSeconds
+        case .rto(.notReached(let until, let target, let targetSeconds, let reason)):
+            object["reached"] = false; object["until"] = until; object["message"] = reason
+            object["target"] = target; object["target_seconds"] = targetSeconds
         case .runFinished(let id, let status, let duration, let message):
             object["run"] = id; object["status"] = status.rawValue; object["duration"] = (duration * 1000).rounded() / 1000
             if let message { object["message"] = message }

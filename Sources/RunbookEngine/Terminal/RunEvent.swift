@@ -13,6 +13,8 @@ public enum RunEvent: Sendable {
     case rollbackStarted(path: String)
     case rollbackFinished(path: String, succeeded: Bool, duration: Double, message: String?)
     case notice(String)
+    /// The recovery time objective's verdict, just before `runFinished` (runbooks with `rto:` only).
+    case rto(RTOOutcome)
     case runFinished(runID: String, status: RunStatus, duration: Double, message: String?)
 
     /// The name used for `--format json` and the audit trail.
@@ -28,6 +30,7 @@ public enum RunEvent: Sendable {
         case .rollbackStarted: return "rollback.start"
         case .rollbackFinished: return "rollback.end"
         case .notice: return "notice"
+        case .rto: return "rto"
         case .runFinished: return "run.end"
         }
     }

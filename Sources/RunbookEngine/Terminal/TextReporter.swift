@@ -69,6 +69,8 @@ public final class TextReporter: RunReporter, @unchecked Sendable {
             lines.append("  " + text + (ok ? "" : "  " + style.red(message ?? "rollback failed")))
         case .notice(let text):
             lines.append(style.yellow("note: ") + text)
+        case .rto(let outcome):
+            lines.append(rtoLine(outcome))
         case .runFinished(let id, let status, let duration, let message):
             running.removeAll()
             lines.append(summary(id: id, status: status, duration: duration, message: message))
@@ -111,6 +113,15 @@ public final class TextReporter: RunReporter, @unchecked Sendable {
         case .interrupted: return style.yellow("interrupted") + " after \(format(duration))" + extra
         case .refused: return style.red("refused") + extra
         case .running: return "running" + extra
+        }
+    }
+
+    private func rtoLine(_ outcome: RTOOutcome) -> String {
+        switch outcome {
+        case .achieved(let r):
+            let line = outcome.text + (r.seconds >= 120 ? style.dim("  (\(format(r.seconds)))") : "")
+            return r.met ? line : style.red(line)
+        case .notReached: return style.yellow(outcome.text)
         }
     }
 

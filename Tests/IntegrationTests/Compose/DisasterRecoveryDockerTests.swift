@@ -78,12 +78,18 @@ final class DisasterRecoveryDockerTests: XCTestCase {
             XCTAssertFalse(recovery.contains(secret), "a secret value is in the terminal output")
         }
 
-        // The run's duration (the RTO achieved) is in the history.
+        // The RTO achieved (start of the run until the health step succeeded) is in the history,
+        // the audit trail and the run's last lines; the after-restore checklist is not counted.
         let history = try runbook(["history", "--state-dir", state, "--format", "json"], secrets: [:])
         let runs = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(history.utf8)) as? [[String: Any]])
         let dr = try XCTUnwrap(runs.first { $0["runbook"] as? String == "disaster-recovery" })
         XCTAssertEqual(dr["status"] as? String, "succeeded")
-        let rto = try XCTUnwrap(dr["duration"] as? Double)
+        let rto = try XCTUnwrap(dr["rto_seconds"] as? Double)
+        XCTAssertLessThanOrEqual(rto, try XCTUnwrap(dr["duration"] as? Double))
+        XCTAssertEqual(dr["rto_until"] as? String, "health")
+        XCTAssertEqual(dr["rto_met"] as? Bool, true)
+        XCTAssertTrue(audit.contains { $0.contains("\"event\":\"rto\"") && $0.contains("\"run\":\"\(dr["run"] as? String ?? "")\"") })
+        XCTAssertTrue(recovery.contains("RTO achieved: \(String(format: "%.1f", rto))s (objective 4h: met)"), recovery)
         print("disaster-recovery through docker compose: RTO achieved \(String(format: "%.1f", rto))s")
     }
 
