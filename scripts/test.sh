@@ -15,9 +15,14 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
 # All tests are XCTest; Swift Testing would only add a "0 tests" line.
-swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"
+# A hung test must fail the run well inside CI's 90 minutes, not eat them.
+limit=${RUNBOOK_TEST_TIMEOUT:-60m}
+timeout --kill-after=30s "$limit" swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+  echo "tests: stopped after $limit (RUNBOOK_TEST_TIMEOUT): a test hung; swift test buffers its output, so rerun suites with --filter to find it"
+fi
 
 # XCTest's closing summary ("Test Suite 'All tests' ... Executed N tests, with [S tests skipped and] F failures")
 # as the plain closing line. Suites print the same shape, so only the line after 'All tests' counts.
