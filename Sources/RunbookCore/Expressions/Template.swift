@@ -57,12 +57,12 @@ public struct Template: Sendable, Hashable {
                 guard let close = chars[(i + 2)...].firstIndex(of: "}") else {
                     return .failure(ParseError(message: "unterminated \"${\"", offset: i))
                 }
-                let body = String(chars[(i + 2)..<close]).trimmingCharacters(in: .whitespaces)
+                let body = trimmed(chars[(i + 2)..<close])
                 var path = body
                 var format: String?
                 if let bar = body.firstIndex(of: "|") {
-                    path = body[..<bar].trimmingCharacters(in: .whitespaces)
-                    format = body[body.index(after: bar)...].trimmingCharacters(in: .whitespaces)
+                    path = trimmed(body[..<bar])
+                    format = trimmed(body[body.index(after: bar)...])
                 }
                 switch parseReference(path) {
                 case .success(let ref):
@@ -81,10 +81,32 @@ public struct Template: Sendable, Hashable {
         return .success(Template(parts: parts))
     }
 
+    /// Spaces and tabs (and other Unicode space separators) cut from both ends, as
+    /// `trimmingCharacters(in: .whitespaces)` does, without Foundation's cost per call.
+    static func trimmed<S: Collection>(_ s: S) -> String where S.Element == Character {
+        func isSpace(_ c: Character) -> Bool {
+            c == " " || c == "\t" || (c.unicodeScalars.count == 1 && c.unicodeScalars.first?.properties.generalCategory == .spaceSeparator)
+        }
+        guard let first = s.firstIndex(where: { !isSpace($0) }) else { return "" }
+        var last = first
+        var i = first
+        while i != s.endIndex {
+            if !isSpace(s[i]) { last = i }
+            i = s.index(after: i)
+        }
+        return String(s[first...last])
+    }
+
     static func parseReference(_ path: String) -> Result<Reference, ReferenceError> {
         let segments = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let isName: (String) -> Bool = { s in
-            !s.isEmpty && s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+            !s.isEmpty && s.utf8.allSatisfy { b in
+                switch b {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                     UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"): return true
+                default: return b >= 0x80  // non-ASCII: decided below by Unicode properties
+                }
+            } && s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
         }
         guard !path.isEmpty, segments.allSatisfy(isName) else {
             return .failure(ReferenceError("malformed reference \"${\(path)}\""))

@@ -27,7 +27,7 @@ public enum BatchValidation {
                 continue
             }
             let found = isDir.boolValue ? yamlFiles(in: path) : [path]
-            for f in found where seen.insert((f as NSString).standardizingPath).inserted { files.append(f) }
+            for f in found where seen.insert(pathKey(f)).inserted { files.append(f) }
         }
         return (files, diags)
     }
@@ -91,7 +91,7 @@ public enum BatchValidation {
         for (path, l) in zip(files, loaded) {
             var rb: Runbook?
             if case .runbook(let r) = l { rb = r.runbook }
-            loadedRunbooks[(path as NSString).standardizingPath] = .some(rb)
+            loadedRunbooks[pathKey(path)] = .some(rb)
         }
         func context(for path: String) -> RuleContext {
             let dir = (path as NSString).deletingLastPathComponent
@@ -99,7 +99,7 @@ public enum BatchValidation {
             if let cached = byDirectory[key] { return cached }
             var map: [String: Runbook] = [:]
             for file in yamlFiles(in: key) {
-                let standard = (file as NSString).standardizingPath
+                let standard = pathKey(file)
                 let rb: Runbook?
                 if let known = loadedRunbooks[standard] {
                     rb = known
@@ -137,6 +137,14 @@ public enum BatchValidation {
         }
         return Result(diagnostics: unique(diags).sortedForOutput(), sources: sources, runbooks: runbookCount,
                       profiles: profileCount, invalidFiles: invalid.count)
+    }
+
+    /// A cheap normal form for paths as this tool builds them (`dir/name.yaml`, `./x`),
+    /// so a file named twice is loaded once; Foundation's standardizingPath touches the disk.
+    static func pathKey(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) where part != "." { parts.append(part) }
+        return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
     }
 
     /// The same problem found twice (e.g. a file named twice) is reported once.
