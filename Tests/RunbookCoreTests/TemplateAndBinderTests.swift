@@ -15,6 +15,15 @@ final class TemplateAndBinderTests: XCTestCase {
         XCTAssertEqual(try Template.parse("${item}").get().singleReference, .loop("item"))
     }
 
+    func testOffsetsCountCharactersAndColumnsCountScalars() throws {
+        // "e" + combining acute is one Character but two unicode scalars (libyaml columns).
+        let t = try Template.parse("e\u{301} ${params.x}").get()
+        XCTAssertEqual(t.parts.last, .reference(.param("x"), format: nil, offset: 2, length: 11))
+        let d = check(UndefinedReferenceRule(), "runbook: t\nsummary: s\nsteps:\n  - {id: a, manual: [\"e\u{301} ${params.x}\"]}\n")
+        // The quote is column 22, the value starts at 23; `${` is 3 scalars further.
+        XCTAssertEqual(d.map(\.location?.column), [26])
+    }
+
     func testTemplateErrorsCarryTheOffset() {
         guard case .failure(let e) = Template.parse("xy ${params.a") else { return XCTFail() }
         XCTAssertEqual(e.offset, 3)

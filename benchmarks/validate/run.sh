@@ -57,6 +57,21 @@ t250=$(median_ms g250 "$BIN" validate "$WORK/gen-250/runbooks")
 t500=$(median_ms g500 "$BIN" validate "$WORK/gen-500/runbooks")
 t1000=$(median_ms g1000 "$BIN" validate "$WORK/gen-1000/runbooks")
 
+# CPU time (user + sys) of one run each: on a loaded machine wall time also counts waiting.
+cpu_ms() {
+  python3 - "$@" <<'PY'
+import resource, subprocess, sys
+before = resource.getrusage(resource.RUSAGE_CHILDREN)
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+after = resource.getrusage(resource.RUSAGE_CHILDREN)
+print('%.0f' % ((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000))
+PY
+}
+c1000=$(cpu_ms "$BIN" validate "$WORK/gen-1000/runbooks")
+cstandin=$(cpu_ms "$BIN" validate "$WORK/standin/runbooks")
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "cpu time (user+sys): 1000 x 30: ${c1000} ms; stand-in: ${cstandin} ms"
+
 python3 - "$base" "$shipped" "$standin" "$t250" "$t500" "$t1000" "$(nproc)" "$plan" <<'PY'
 import sys
 base, shipped, standin, t250, t500, t1000, cores, plan = sys.argv[1:]

@@ -43,48 +43,94 @@ public struct Template: Sendable, Hashable {
 
     /// Parses `text`; `$${` escapes a literal `${`.
     public static func parse(_ text: String) -> Result<Template, ParseError> {
+        // Scans unicode scalars (no grapheme breaking: this runs for every value of every
+        // runbook), then reports offsets in Characters, as `Part` documents.
+        let scalars = Array(text.unicodeScalars)
+        let characterOffset = CharacterOffsets(text, scalarCount: scalars.count)
         var parts: [Part] = []
-        var literal = ""
-        let chars = Array(text)
+        var literal = String.UnicodeScalarView()
         var i = 0
-        while i < chars.count {
-            if chars[i] == "$", i + 2 < chars.count, chars[i + 1] == "$", chars[i + 2] == "{" {
-                literal += "${"
+        while i < scalars.count {
+            if scalars[i] == "$", i + 2 < scalars.count, scalars[i + 1] == "$", scalars[i + 2] == "{" {
+                literal.append(contentsOf: "${".unicodeScalars)
                 i += 3
                 continue
             }
-            if chars[i] == "$", i + 1 < chars.count, chars[i + 1] == "{" {
-                guard let close = chars[(i + 2)...].firstIndex(of: "}") else {
-                    return .failure(ParseError(message: "unterminated \"${\"", offset: i))
+            if scalars[i] == "$", i + 1 < scalars.count, scalars[i + 1] == "{" {
+                guard let close = scalars[(i + 2)...].firstIndex(of: "}") else {
+                    return .failure(ParseError(message: "unterminated \"${\"", offset: characterOffset[i]))
                 }
-                let body = String(chars[(i + 2)..<close]).trimmingCharacters(in: .whitespaces)
-                var path = body
+                let body = scalars[(i + 2)..<close]
+                var path = trimmed(body)
                 var format: String?
                 if let bar = body.firstIndex(of: "|") {
-                    path = body[..<bar].trimmingCharacters(in: .whitespaces)
-                    format = body[body.index(after: bar)...].trimmingCharacters(in: .whitespaces)
+                    path = trimmed(body[..<bar])
+                    format = trimmed(body[(bar + 1)...])
                 }
                 switch parseReference(path) {
                 case .success(let ref):
-                    if !literal.isEmpty { parts.append(.literal(literal)); literal = "" }
-                    parts.append(.reference(ref, format: format, offset: i, length: close - i + 1))
+                    if !literal.isEmpty { parts.append(.literal(String(literal))); literal = String.UnicodeScalarView() }
+                    let start = characterOffset[i]
+                    parts.append(.reference(ref, format: format, offset: start, length: characterOffset[close + 1] - start))
                 case .failure(let error):
-                    return .failure(ParseError(message: error.message, offset: i))
+                    return .failure(ParseError(message: error.message, offset: characterOffset[i]))
                 }
                 i = close + 1
                 continue
             }
-            literal.append(chars[i])
+            literal.append(scalars[i])
             i += 1
         }
-        if !literal.isEmpty { parts.append(.literal(literal)) }
+        if !literal.isEmpty { parts.append(.literal(String(literal))) }
         return .success(Template(parts: parts))
+    }
+
+    /// Scalar index to Character index; the identity for the usual all-ASCII text.
+    private struct CharacterOffsets {
+        private let table: [Int]?
+        init(_ text: String, scalarCount: Int) {
+            if text.utf8.allSatisfy({ $0 < 0x80 }) {
+                table = nil
+                return
+            }
+            var t: [Int] = []
+            t.reserveCapacity(scalarCount + 1)
+            var n = 0
+            for c in text {
+                for _ in c.unicodeScalars { t.append(n) }
+                n += 1
+            }
+            t.append(n)
+            table = t
+        }
+        subscript(scalarIndex: Int) -> Int {
+            guard let table else { return scalarIndex }
+            return table[min(scalarIndex, table.count - 1)]
+        }
+    }
+
+    /// Spaces and tabs (and other Unicode space separators) cut from both ends, as
+    /// `trimmingCharacters(in: .whitespaces)` does, without Foundation's cost per call.
+    static func trimmed(_ s: ArraySlice<Unicode.Scalar>) -> String {
+        func isSpace(_ c: Unicode.Scalar) -> Bool {
+            c == " " || c == "\t" || (c.value >= 0x80 && c.properties.generalCategory == .spaceSeparator)
+        }
+        guard let first = s.firstIndex(where: { !isSpace($0) }), let last = s.lastIndex(where: { !isSpace($0) }) else { return "" }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: s[first...last])
+        return String(out)
     }
 
     static func parseReference(_ path: String) -> Result<Reference, ReferenceError> {
         let segments = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let isName: (String) -> Bool = { s in
-            !s.isEmpty && s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+            !s.isEmpty && s.utf8.allSatisfy { b in
+                switch b {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                     UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"): return true
+                default: return b >= 0x80  // non-ASCII: decided below by Unicode properties
+                }
+            } && s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
         }
         guard !path.isEmpty, segments.allSatisfy(isName) else {
             return .failure(ReferenceError("malformed reference \"${\(path)}\""))

@@ -52,10 +52,10 @@ public struct YAMLDocument: Sendable {
         if data.count > limits.maxBytes {
             return fail("file-too-large", "file is \(data.count) bytes; the limit is \(limits.maxBytes) bytes")
         }
-        if data.contains(0) {
+        if data.withUnsafeBytes({ raw in raw.baseAddress.map { memchr($0, 0, raw.count) != nil } ?? false }) {
             return fail("yaml-syntax", "file contains NUL bytes; it is not a YAML text file")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             return fail("yaml-syntax", "file is not valid UTF-8")
         }
         if let (depth, loc) = Self.flowDepthExceeded(text, limit: limits.maxDepth, file: path) {
@@ -102,18 +102,18 @@ public struct YAMLDocument: Sendable {
         let file: String
         let limits: Limits
         var budget: Int
-        /// The source as unicode scalars (libyaml counts columns in them) and line starts.
-        let scalars: [Unicode.Scalar]
+        /// The source as UTF-8 bytes and the byte offset where each line starts.
+        let bytes: [UInt8]
         let lineStarts: [Int]
 
         init(file: String, limits: Limits, text: String) {
             self.file = file
             self.limits = limits
             self.budget = limits.maxNodes
-            let scalars = Array(text.unicodeScalars)
+            let bytes = Array(text.utf8)
             var starts = [0]
-            for (i, c) in scalars.enumerated() where c == "\n" { starts.append(i + 1) }
-            self.scalars = scalars
+            for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+            self.bytes = bytes
             self.lineStarts = starts
         }
 
@@ -159,11 +159,19 @@ public struct YAMLDocument: Sendable {
         }
 
         /// The column where `value` starts if the source holds it verbatim on the node's line.
+        /// Columns count unicode scalars (as libyaml does): skip that many UTF-8 sequences.
         func verbatimColumn(_ value: String, at loc: SourceLocation, skip: Int) -> Int? {
             guard loc.line >= 1, loc.line <= lineStarts.count else { return nil }
-            var i = lineStarts[loc.line - 1] + loc.column - 1 + skip
-            for c in value.unicodeScalars {
-                guard i < scalars.count, scalars[i] == c, c != "\n" else { return nil }
+            var i = lineStarts[loc.line - 1]
+            var scalarsToSkip = loc.column - 1 + skip
+            while scalarsToSkip > 0 {
+                guard i < bytes.count, bytes[i] != UInt8(ascii: "\n") else { return nil }
+                i += 1
+                while i < bytes.count, bytes[i] & 0xC0 == 0x80 { i += 1 }  // continuation bytes
+                scalarsToSkip -= 1
+            }
+            for b in value.utf8 {
+                guard i < bytes.count, bytes[i] == b, b != UInt8(ascii: "\n") else { return nil }
                 i += 1
             }
             return loc.column + skip

@@ -27,7 +27,7 @@ public enum BatchValidation {
                 continue
             }
             let found = isDir.boolValue ? yamlFiles(in: path) : [path]
-            for f in found where seen.insert((f as NSString).standardizingPath).inserted { files.append(f) }
+            for f in found where seen.insert(pathKey(f)).inserted { files.append(f) }
         }
         return (files, diags)
     }
@@ -60,21 +60,28 @@ public enum BatchValidation {
         return .runbook(RunbookLoader.load(document: document))
     }
 
-    /// Loads files on every core: parsing dominates validation of large directories.
-    static func loadAll(_ paths: [String]) -> [Loaded] {
-        final class Slots: @unchecked Sendable {
-            var items: [Loaded?]
-            let lock = NSLock()
-            init(_ n: Int) { items = Array(repeating: nil, count: n) }
-        }
-        let slots = Slots(paths.count)
-        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
-            let loaded = load(paths[i])
+    /// Results written by concurrent workers, one slot each, under a lock.
+    final class ResultSlots<T>: @unchecked Sendable {
+        var items: [T?]
+        let lock = NSLock()
+        init(_ n: Int) { items = Array(repeating: nil, count: n) }
+    }
+
+    /// `work(i)` for every index on every core, results in index order.
+    static func parallelMap<T>(_ count: Int, _ work: (Int) -> T) -> [T] {
+        let slots = ResultSlots<T>(count)
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            let result = work(i)
             slots.lock.lock()
-            slots.items[i] = loaded
+            slots.items[i] = result
             slots.lock.unlock()
         }
         return slots.items.map { $0! }
+    }
+
+    /// Loads files on every core: parsing is half the cost of validating a large directory.
+    static func loadAll(_ paths: [String]) -> [Loaded] {
+        parallelMap(paths.count) { load(paths[$0]) }
     }
 
     public static func run(files: [String], catalog: ActionCatalog, profile: Profile? = nil) -> Result {
@@ -91,7 +98,7 @@ public enum BatchValidation {
         for (path, l) in zip(files, loaded) {
             var rb: Runbook?
             if case .runbook(let r) = l { rb = r.runbook }
-            loadedRunbooks[(path as NSString).standardizingPath] = .some(rb)
+            loadedRunbooks[pathKey(path)] = .some(rb)
         }
         func context(for path: String) -> RuleContext {
             let dir = (path as NSString).deletingLastPathComponent
@@ -99,7 +106,7 @@ public enum BatchValidation {
             if let cached = byDirectory[key] { return cached }
             var map: [String: Runbook] = [:]
             for file in yamlFiles(in: key) {
-                let standard = (file as NSString).standardizingPath
+                let standard = pathKey(file)
                 let rb: Runbook?
                 if let known = loadedRunbooks[standard] {
                     rb = known
@@ -116,27 +123,40 @@ public enum BatchValidation {
             return context
         }
 
-        var invalid: Set<String> = []
+        // Contexts first (they may load sibling files), then every file's rules on every core.
+        var contexts: [RuleContext?] = []
         for (path, l) in zip(files, loaded) {
             sources[path] = l.text
-            var fileDiags: [Diagnostic]
             switch l {
             case .runbook(let r):
                 runbookCount += 1
-                fileDiags = r.diagnostics
-                if let rb = r.runbook {
-                    fileDiags += Validator.validate(rb, in: context(for: path))
-                }
-            case .profile(let p):
+                contexts.append(r.runbook == nil ? nil : context(for: path))
+            case .profile:
                 profileCount += 1
-                fileDiags = p.diagnostics
-                if let profile = p.profile { fileDiags += Validator.validate(profile: profile) }
+                contexts.append(nil)
             }
-            if fileDiags.hasErrors { invalid.insert(path) }
-            diags += fileDiags
         }
+        let perFile: [[Diagnostic]] = parallelMap(files.count) { i in
+            switch loaded[i] {
+            case .runbook(let r):
+                guard let rb = r.runbook, let context = contexts[i] else { return r.diagnostics }
+                return r.diagnostics + Validator.validate(rb, in: context)
+            case .profile(let p):
+                return p.diagnostics + (p.profile.map { Validator.validate(profile: $0) } ?? [])
+            }
+        }
+        let invalid = perFile.filter(\.hasErrors).count
+        for fileDiags in perFile { diags += fileDiags }
         return Result(diagnostics: unique(diags).sortedForOutput(), sources: sources, runbooks: runbookCount,
-                      profiles: profileCount, invalidFiles: invalid.count)
+                      profiles: profileCount, invalidFiles: invalid)
+    }
+
+    /// A cheap normal form for paths as this tool builds them (`dir/name.yaml`, `./x`),
+    /// so a file named twice is loaded once; Foundation's standardizingPath touches the disk.
+    static func pathKey(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) where part != "." { parts.append(part) }
+        return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
     }
 
     /// The same problem found twice (e.g. a file named twice) is reported once.
