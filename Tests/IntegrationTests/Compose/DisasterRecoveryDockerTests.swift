@@ -38,8 +38,6 @@ final class DisasterRecoveryDockerTests: XCTestCase {
 
         // Backup: every database and the media.
         try runbook(["run", "backup", "--profile", profile, "--state-dir", state, "--yes",
-                     "--param", "backup_dir=\(backups)"], secrets: secrets)
-        try runbook(["run", "media-backup", "--profile", profile, "--state-dir", state, "--yes",
                      "--param", "backup_dir=\(backups)", "--param", "bucket=\(ComposeStack.bucket)"], secrets: secrets)
 
         // The disaster.
