@@ -9,13 +9,13 @@ import XCTest
 final class GoldenFixtureTests: XCTestCase {
     override func setUp() {
         // Paths in .out files are relative to the package root, as people run the tool.
-        FileManager.default.changeCurrentDirectoryPath(packageRoot.path)
+        precondition(FileManager.default.changeCurrentDirectoryPath(packageRoot.path), "cannot cd to \(packageRoot.path)")
     }
 
     /// All error fixtures validated in one run, as `runbook validate Tests/Fixtures/err` does,
     /// then rendered file by file.
     static let errorOutputs: [String: String] = {
-        FileManager.default.changeCurrentDirectoryPath(packageRoot.path)
+        precondition(FileManager.default.changeCurrentDirectoryPath(packageRoot.path), "cannot cd to \(packageRoot.path)")
         let files = BatchValidation.yamlFiles(in: "Tests/Fixtures/err")
         let result = BatchValidation.run(files: files, catalog: FakeCatalog.catalog)
         var out: [String: String] = [:]
