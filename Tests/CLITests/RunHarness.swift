@@ -35,13 +35,15 @@ final class RunHarness {
         try? FileManager.default.removeItem(atPath: (state as NSString).deletingLastPathComponent)
     }
 
-    /// `runbook <args> --state-dir S` (and `--runbooks-dir` for run), environment inherited plus `env`.
-    func process(_ args: [String], env: [String: String] = [:], stdin: FileHandle? = nil) -> (Process, Pipe, Pipe) {
+    /// `runbook <args> --state-dir S` (and `--runbooks-dir`, the fixtures unless `runbooksDir`, for run
+    /// and resume), environment inherited plus `env`.
+    func process(_ args: [String], env: [String: String] = [:], stdin: FileHandle? = nil,
+                 runbooksDir: String = RunHarness.runbooksDir) -> (Process, Pipe, Pipe) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binary)
         var full = args
         if ["run", "resume", "history", "show"].contains(args.first ?? "") { full += ["--state-dir", state] }
-        if ["run", "resume"].contains(args.first ?? "") { full += ["--runbooks-dir", Self.runbooksDir, "--kill-grace", "0.5"] }
+        if ["run", "resume"].contains(args.first ?? "") { full += ["--runbooks-dir", runbooksDir, "--kill-grace", "0.5"] }
         if args.first == "run" { full += ["--param", "dir=\(work)"] }
         p.arguments = full
         var environment = ProcessInfo.processInfo.environment
@@ -56,9 +58,9 @@ final class RunHarness {
     }
 
     @discardableResult
-    func run(_ args: [String], env: [String: String] = [:], timeout: Double = 60,
+    func run(_ args: [String], env: [String: String] = [:], timeout: Double = 60, runbooksDir: String = RunHarness.runbooksDir,
              file: StaticString = #filePath, line: UInt = #line) throws -> Result {
-        let (p, out, err) = process(args, env: env)
+        let (p, out, err) = process(args, env: env, runbooksDir: runbooksDir)
         try p.run()
         return try finish(p, out, err, timeout: timeout, file: file, line: line)
     }

@@ -64,6 +64,34 @@ final class RunResumeTests: XCTestCase {
         XCTAssertEqual(forced.status, 0, forced.stdout + forced.stderr)
     }
 
+    func testResumeRefusesWhenARunbookItRunsChanged() throws {
+        let dir = h.work + "/rb"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try """
+        runbook: outer
+        summary: Runs inner.
+        params: {dir: {type: path}}
+        steps:
+          - {id: call, action: runbook.run, with: {runbook: inner}}
+        """.write(toFile: dir + "/outer.yaml", atomically: true, encoding: .utf8)
+        try """
+        runbook: inner
+        summary: Fails until edited.
+        steps:
+          - {id: one, action: shell.run, with: {command: "exit 1"}}
+        """.write(toFile: dir + "/inner.yaml", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try h.run(["run", "outer"], runbooksDir: dir).status, 2)
+        let id = try XCTUnwrap(h.runIDs.first)
+        try String(contentsOfFile: dir + "/inner.yaml", encoding: .utf8).replacingOccurrences(of: "exit 1", with: "exit 0")
+            .write(toFile: dir + "/inner.yaml", atomically: true, encoding: .utf8)
+
+        let refused = try h.run(["resume", id], runbooksDir: dir)
+        XCTAssertEqual(refused.status, 5, refused.stdout + refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("a runbook that outer runs through runbook.run changed since run \(id)"), refused.stderr)
+        let forced = try h.run(["resume", id, "--force"], runbooksDir: dir)
+        XCTAssertEqual(forced.status, 0, forced.stdout + forced.stderr)
+    }
+
     func testSucceededRunCannotBeResumed() throws {
         XCTAssertEqual(try h.run(["run", "parent"]).status, 0)
         let r = try h.run(["resume", try XCTUnwrap(h.runIDs.first)])

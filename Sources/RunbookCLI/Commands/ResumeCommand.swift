@@ -11,8 +11,8 @@ struct ResumeCommand: AsyncParsableCommand {
         abstract: "Continue a failed or interrupted run.",
         discussion: """
         Steps that completed (and were not rolled back) are not run again; their outputs are \
-        reused. Refuses when the runbook or profile changed since the run (their sha256 differ) \
-        unless --force. Process groups a killed run left behind are stopped first.
+        reused. Refuses when the runbook, a runbook it runs through runbook.run, or the profile \
+        changed since the run (their sha256 differ) unless --force. Process groups a killed run left behind are stopped first.
 
         Exit codes: \(RunbookExitCode.summary)
         """
@@ -21,7 +21,7 @@ struct ResumeCommand: AsyncParsableCommand {
     @Argument(help: "The run id (see runbook history).")
     var runID: String
 
-    @Flag(help: "Resume even if the runbook or profile changed, or a rollback failed.")
+    @Flag(help: "Resume even if the runbook, a runbook it runs, or the profile changed, or a rollback failed.")
     var force = false
 
     @OptionGroup var session: RunSessionOptions
@@ -47,14 +47,17 @@ struct ResumeCommand: AsyncParsableCommand {
             throw RunbookExitCode.invalid.exitCode
         }
         guard let rb = loaded.runbook else { throw RunbookExitCode.invalid.exitCode }
+        let siblings = workspace.siblings()
+        let digest = PlanDigest.compute(runbook: rb, params: journal.params, profile: loaded.profile) { siblings[$0] }
         var changed: [String] = []
         if rb.digest != journal.runbookDigest { changed.append("runbook \(journal.runbookPath)") }
         if let p = journal.profilePath, loaded.profile?.digest != journal.profileDigest { changed.append("profile \(p)") }
+        // The plan digest also covers every runbook reached through runbook.run: with the
+        // runbook and profile unchanged, a difference can only come from one of those.
+        if changed.isEmpty && digest != journal.planDigest { changed.append("a runbook that \(rb.name) runs through runbook.run") }
         if !changed.isEmpty && !force {
             Refusal.exit("\(changed.joined(separator: " and ")) changed since run \(runID) started (sha256 differs); review the change and pass --force to resume with it", .refused)
         }
-        let siblings = workspace.siblings()
-        let digest = PlanDigest.compute(runbook: rb, params: journal.params, profile: loaded.profile) { siblings[$0] }
         let request = RunRequest(runbook: rb, profile: loaded.profile, params: journal.params,
                                  runbooksDirectory: workspace.runbooksDir, siblings: workspace.siblings(),
                                  stateDirectory: state, planDigest: digest, options: try session.runOptions(force: force),
