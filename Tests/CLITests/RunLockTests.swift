@@ -26,4 +26,18 @@ final class RunLockTests: XCTestCase {
         XCTAssertEqual(try h.finish(p, out, err).status, 0)
         XCTAssertTrue(h.auditText.contains("\"event\":\"run.refused\""))
     }
+
+    /// Parallel iterations of one run take a nested runbook's locks together: the run holds
+    /// them once, and no iteration is refused by its own run (disaster-recovery's restores).
+    func testParallelNestedRunsOfOneRunShareTheirLocks() throws {
+        for attempt in 1...3 {
+            let r = try h.run(["run", "parallel-locked"])
+            XCTAssertEqual(r.status, 0, "attempt \(attempt): " + r.stdout + r.stderr)
+            XCTAssertFalse(r.stdout.contains("is held by"), r.stdout)
+            XCTAssertEqual(h.log.sorted(), ["a", "b", "c", "d", "e", "f", "g", "h"], "attempt \(attempt)")
+            try FileManager.default.removeItem(atPath: h.work + "/log")
+        }
+        let other = try h.run(["run", "also-locked"])
+        XCTAssertEqual(other.status, 0, "the locks were released at the end of each run: " + other.stderr)
+    }
 }

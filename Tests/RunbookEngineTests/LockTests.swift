@@ -29,6 +29,27 @@ final class LockTests: XCTestCase {
         second.releaseAll()
     }
 
+    /// Parallel loop items of one run taking the same names at once (disaster-recovery runs
+    /// restore-database, with its locks, for every database in parallel) all succeed.
+    func testParallelAcquisitionsWithinOneRunNeverRefuseEachOther() async throws {
+        for round in 1...20 {
+            let set = LockSet(directory: dir, holder: holder("run-\(round)"))
+            let refusals = await withTaskGroup(of: String?.self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        do { _ = try await set.acquire(["restore-database", "aqstream-db"], wait: nil); return nil } catch { return "\(error)" }
+                    }
+                }
+                var out: [String] = []
+                for await refusal in group { if let refusal { out.append(refusal) } }
+                return out
+            }
+            XCTAssertEqual(refusals, [], "round \(round)")
+            XCTAssertTrue(set.isHeld("restore-database") && set.isHeld("aqstream-db"))
+            set.releaseAll()
+        }
+    }
+
     func testWaitLockWaitsForTheHolderToFinish() async throws {
         let first = LockSet(directory: dir, holder: holder("run-1"))
         _ = try await first.acquire(["db"], wait: nil)

@@ -7,6 +7,10 @@ public final class LockSet: @unchecked Sendable {
     public let holder: LockHolder
     private let lockQueue = NSLock()
     private var held: [String: RunLock] = [:]
+    /// Parallel loop items of one run may take the same nested runbook's lock at once: a second
+    /// `flock` from this process would fail against the first, so they take turns, and the later
+    /// one finds the name already held by its own run.
+    private let acquiring = AsyncMutex()
 
     public init(directory: String, holder: LockHolder) {
         self.directory = directory
@@ -27,6 +31,10 @@ public final class LockSet: @unchecked Sendable {
     /// Acquires every name not yet held; `wait` seconds of patience (nil: fail at once).
     /// Returns the stale holders that were taken over, for the audit trail.
     public func acquire(_ names: [String], wait: Double?, giveUp: (@Sendable () -> Bool)? = nil) async throws -> [(String, LockHolder)] {
+        try await acquiring.withLock { try await acquireInTurn(names, wait: wait, giveUp: giveUp) }
+    }
+
+    private func acquireInTurn(_ names: [String], wait: Double?, giveUp: (@Sendable () -> Bool)?) async throws -> [(String, LockHolder)] {
         var takeovers: [(String, LockHolder)] = []
         let deadline = wait.map { Date().addingTimeInterval($0) }
         for name in Set(names).sorted() where !isHeld(name) {
