@@ -34,6 +34,20 @@ final class RunCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("disk full"), "the failing command's stderr explains the failure")
     }
 
+    func testTitlesNameTheirParamsAndLoopItems() throws {
+        let r = try h.run(["run", "titled", "--param", "site=south"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("one  Prepare south"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("each[users]  Restore users at south"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("each[payments]  Restore payments at south"), r.stdout)
+        // The loop as a whole has no item: its title keeps the reference as written.
+        XCTAssertTrue(r.stdout.contains("each  Restore ${database} at ${params.site}"), r.stdout)
+
+        let plan = try h.run(["plan", "titled", "--runbooks-dir", RunHarness.runbooksDir, "--param", "dir=/tmp", "--param", "site=east"])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        XCTAssertTrue(plan.stdout.contains("   Prepare east\n"), plan.stdout)
+    }
+
     func testFailedRollbackExitsThree() throws {
         let r = try h.run(["run", "rollback-fails"])
         XCTAssertEqual(r.status, 3, r.stdout + r.stderr)

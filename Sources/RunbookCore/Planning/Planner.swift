@@ -42,7 +42,7 @@ public struct Planner: Sendable {
     func planStep(_ step: Step, scope: Scope, depth: Int) -> PlannedStep {
         let evaluator = Evaluator(scope: scope)
         let binder = CallBinder(catalog: catalog, profile: profile)
-        var planned = PlannedStep(id: step.id, title: step.title, action: step.action?.name, destructive: step.isDestructive,
+        var planned = PlannedStep(id: step.id, title: step.title(in: scope), action: step.action?.name, destructive: step.isDestructive,
                                   confirm: nil, condition: nil, parallel: step.parallel, timeout: step.timeout,
                                   retry: step.retry, onFailure: step.onFailure, iterations: [], manual: [], child: nil, problems: [])
         if let action = step.action, let def = catalog.definition(action.name), def.spec.destructive {

@@ -33,11 +33,11 @@ struct LoopRunner {
         let started = Date()
         let list: [Value]
         do { list = try items(step, scope: scope) } catch {
-            steps.start(step, path: path, item: nil)
+            steps.start(step, path: path, item: nil, scope: scope)
             let body = steps.finish(step, path: path, started: started, .failed(Invocation.describe(error)), result: nil)
             return steps.policyOutcome(step, path: path, body: body)
         }
-        steps.start(step, path: path, item: nil)
+        steps.start(step, path: path, item: nil, scope: scope)
         let variable = step.loopVariable ?? "item"
         let parallel = max(1, step.parallel)
         var results = [StepRunner.BodyResult?](repeating: nil, count: list.count)

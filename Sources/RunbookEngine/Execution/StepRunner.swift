@@ -87,7 +87,7 @@ struct StepRunner {
     }
 
     private func failBeforeStart(_ step: Step, path: String, _ message: String) async -> BodyResult {
-        start(step, path: path, item: nil)
+        start(step, path: path, item: nil, scope: frame.scope(in: run))
         return finish(step, path: path, started: Date(), .failed(message), result: nil)
     }
 
@@ -95,7 +95,7 @@ struct StepRunner {
 
     func runBody(_ step: Step, path: String, scope: Scope, item: Value?) async -> BodyResult {
         let started = Date()
-        start(step, path: path, item: item)
+        start(step, path: path, item: item, scope: scope)
         if let failure = run.recorder.failure {
             return finish(step, path: path, started: started, .failed("cannot keep the run's records: \(failure)"), result: nil)
         }
@@ -195,7 +195,7 @@ struct StepRunner {
 
     // MARK: - Records
 
-    func start(_ step: Step, path: String, item: Value?) {
+    func start(_ step: Step, path: String, item: Value?, scope: Scope) {
         let now = Date()
         run.recorder.step(path, action: step.action?.name, durability: .none) {
             $0.state = .running
@@ -207,7 +207,7 @@ struct StepRunner {
         }
         run.recorder.audit("step.start", step: path, action: step.action?.name,
                            data: item.map { ["item": $0] })
-        run.recorder.show(.stepStarted(path: path, title: step.title))
+        run.recorder.show(.stepStarted(path: path, title: step.title(in: scope)))
     }
 
     @discardableResult
