@@ -44,6 +44,11 @@ public struct YAMLDocument: Sendable {
     }
 
     public static func parse(_ data: Data, path: String, limits: Limits = Limits()) -> YAMLDocument {
+        parse(data, path: path, limits: limits, fastPath: true)
+    }
+
+    /// `fastPath: false` always composes with Yams: tests compare the two paths.
+    static func parse(_ data: Data, path: String, limits: Limits, fastPath: Bool) -> YAMLDocument {
         let start = SourceLocation(file: path, line: 1, column: 1)
         func fail(_ rule: String, _ message: String, at loc: SourceLocation? = nil, text: String = "") -> YAMLDocument {
             YAMLDocument(path: path, bytes: data, text: text, root: nil,
@@ -61,6 +66,10 @@ public struct YAMLDocument: Sendable {
         if let (depth, loc) = Self.flowDepthExceeded(text, limit: limits.maxDepth, file: path) {
             return fail("yaml-too-deep", "nesting is deeper than \(limits.maxDepth) levels (reached \(depth))", at: loc, text: text)
         }
+        if fastPath, let root = EventComposer.compose(text, file: path, limits: limits) {
+            return YAMLDocument(path: path, bytes: data, text: text, root: root, diagnostics: [])
+        }
+        // Anything unusual (including every error) is composed by Yams, whose diagnostics we report.
         let node: Node?
         do {
             node = try Self.composeOnLargeStack(text)
@@ -102,19 +111,13 @@ public struct YAMLDocument: Sendable {
         let file: String
         let limits: Limits
         var budget: Int
-        /// The source as UTF-8 bytes and the byte offset where each line starts.
-        let bytes: [UInt8]
-        let lineStarts: [Int]
+        let source: SourceLines
 
         init(file: String, limits: Limits, text: String) {
             self.file = file
             self.limits = limits
             self.budget = limits.maxNodes
-            let bytes = Array(text.utf8)
-            var starts = [0]
-            for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
-            self.bytes = bytes
-            self.lineStarts = starts
+            self.source = SourceLines(text.utf8)
         }
 
         mutating func convert(_ node: Node, depth: Int) throws -> YNode {
@@ -132,7 +135,7 @@ public struct YAMLDocument: Sendable {
                 let quoted = s.style == .singleQuoted || s.style == .doubleQuoted || s.style == .literal || s.style == .folded
                 var column: Int?
                 if s.style == .plain || s.style == .singleQuoted || s.style == .doubleQuoted {
-                    column = verbatimColumn(s.string, at: loc, skip: s.style == .plain ? 0 : 1)
+                    column = source.verbatimColumn(s.string, at: loc, skip: s.style == .plain ? 0 : 1)
                 }
                 return YNode(.scalar(s.string, quoted: quoted), at: loc, valueColumn: column)
             case .sequence(let seq):
@@ -156,25 +159,6 @@ public struct YAMLDocument: Sendable {
             case .alias:
                 throw ConversionError(rule: "yaml-syntax", message: "unresolved alias", location: loc)
             }
-        }
-
-        /// The column where `value` starts if the source holds it verbatim on the node's line.
-        /// Columns count unicode scalars (as libyaml does): skip that many UTF-8 sequences.
-        func verbatimColumn(_ value: String, at loc: SourceLocation, skip: Int) -> Int? {
-            guard loc.line >= 1, loc.line <= lineStarts.count else { return nil }
-            var i = lineStarts[loc.line - 1]
-            var scalarsToSkip = loc.column - 1 + skip
-            while scalarsToSkip > 0 {
-                guard i < bytes.count, bytes[i] != UInt8(ascii: "\n") else { return nil }
-                i += 1
-                while i < bytes.count, bytes[i] & 0xC0 == 0x80 { i += 1 }  // continuation bytes
-                scalarsToSkip -= 1
-            }
-            for b in value.utf8 {
-                guard i < bytes.count, bytes[i] == b, b != UInt8(ascii: "\n") else { return nil }
-                i += 1
-            }
-            return loc.column + skip
         }
     }
 
