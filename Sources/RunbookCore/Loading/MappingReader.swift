@@ -6,29 +6,38 @@ import Foundation
 struct MappingReader {
     let node: YNode
     let context: String
-    private(set) var consumed: Set<String> = []
+    let pairs: [YPair]
+    /// Keys the loader asked for, present or not (the valid keys when `finish` is given none).
+    private var asked: [String] = []
+    /// Per pair: whether the loader asked for its key. A flag per pair instead of a set of
+    /// names: loading runs for every step of every runbook, and hashing each key showed.
+    private var read: [Bool]
     var diagnostics: [Diagnostic] = []
 
     /// Nil (after a diagnostic) when `node` is not a mapping.
     init?(_ node: YNode, context: String, diagnostics: inout [Diagnostic]) {
-        guard node.mapping != nil else {
+        guard let pairs = node.mapping else {
             diagnostics.append(.error("type", "\(context) must be a mapping, got \(node.kindName)", at: node.location))
             return nil
         }
         self.node = node
         self.context = context
+        self.pairs = pairs
+        self.read = Array(repeating: false, count: pairs.count)
     }
 
-    var pairs: [YPair] { node.mapping ?? [] }
-
     mutating func node(_ key: String) -> YNode? {
-        consumed.insert(key)
-        return node[key]
+        pair(key)?.value
     }
 
     mutating func pair(_ key: String) -> YPair? {
-        consumed.insert(key)
-        return node.mapping?.first { $0.key == key }
+        asked.append(key)
+        var found: YPair?
+        for i in pairs.indices where pairs[i].key == key {
+            read[i] = true
+            if found == nil { found = pairs[i] }
+        }
+        return found
     }
 
     mutating func string(_ key: String, required: Bool = false) -> String? {
@@ -106,8 +115,8 @@ struct MappingReader {
 
     /// Reports keys that were never read, with the valid ones listed.
     mutating func finish(known: [String]? = nil) {
-        let valid = known ?? Array(consumed).sorted()
-        for pair in pairs where !consumed.contains(pair.key) {
+        for (i, pair) in pairs.enumerated() where !read[i] {
+            let valid = known ?? Array(Set(asked)).sorted()
             let hint = Suggestions.didYouMean(pair.key, in: valid)
             // Keys are quoted cut short: a hostile file may hold a megabyte-long key.
             let shown = pair.key.count > 80 ? String(pair.key.prefix(80)) + "..." : pair.key
