@@ -19,9 +19,9 @@ final class RunbookFacts: Sendable {
 
     init(_ runbook: Runbook) {
         stepRefs = runbook.stepRefs
-        callSites = runbook.callSites
-        templateSites = runbook.templateSites
-        runbookRunCalls = runbook.runbookRunCalls
+        callSites = Runbook.callSites(of: stepRefs)
+        templateSites = Runbook.templateSites(of: stepRefs, calls: callSites)
+        runbookRunCalls = Runbook.runbookRunCalls(in: callSites)
         identity = Identity(runbook)
     }
 

@@ -129,9 +129,12 @@ extension Runbook {
             + onFailure.enumerated().map { StepRef(step: $1, section: .onFailure, index: $0) }
     }
 
-    var callSites: [CallSite] {
+    var callSites: [CallSite] { Self.callSites(of: stepRefs) }
+
+    /// The calls of `refs`' steps: each step's action, checks, then rollback.
+    static func callSites(of refs: [StepRef]) -> [CallSite] {
         var out: [CallSite] = []
-        for ref in stepRefs {
+        for ref in refs {
             let s = ref.step
             if let a = s.action { out.append(CallSite(call: a, role: .action, owner: ref)) }
             out += s.require.map { CallSite(call: $0, role: .require, owner: ref) }
@@ -143,6 +146,12 @@ extension Runbook {
 
     /// Every scalar containing `${`, parsed.
     var templateSites: [TemplateSite] {
+        let refs = stepRefs
+        return Self.templateSites(of: refs, calls: Self.callSites(of: refs))
+    }
+
+    /// The template sites of `refs` and their calls `calls`.
+    static func templateSites(of refs: [StepRef], calls: [CallSite]) -> [TemplateSite] {
         var out: [TemplateSite] = []
         func add(_ node: YNode, _ owner: StepRef, _ place: TemplateSite.Place) {
             guard let text = node.scalar, text.utf8.containsReferenceStart else { return }
@@ -164,26 +173,51 @@ extension Runbook {
             case .mapping(let pairs): pairs.forEach { addAll($0.value, owner, place) }
             }
         }
-        for ref in stepRefs {
+        for ref in refs {
             let s = ref.step
             if let f = s.forEach { addAll(f, ref, .forEach) }
             if let w = s.when { add(w.node, ref, .when) }
             if let c = s.confirm { add(c.node, ref, .confirm) }
             for m in s.manual { add(m.node, ref, .manual) }
         }
-        for site in callSites {
+        for site in calls {
             for pair in site.call.inputs { addInput(pair.value, site, pair.key, .whole) }
         }
         return out
     }
 
     /// `runbook.run` calls that name their runbook literally.
-    var runbookRunCalls: [(target: String, node: YNode, site: CallSite)] {
-        callSites.compactMap { site in
-            guard site.call.name == RunbookRunInputs.action, let node = site.call.input(RunbookRunInputs.runbook),
-                  let name = node.scalar, !node.isNull, !name.utf8.containsReferenceStart else { return nil }
-            return (name, node, site)
+    var runbookRunCalls: [(target: String, node: YNode, site: CallSite)] { Self.runbookRunCalls(in: callSites) }
+
+    static func runbookRunCalls(in calls: [CallSite]) -> [(target: String, node: YNode, site: CallSite)] {
+        calls.compactMap { site in
+            literalRunbookTarget(site.call).map { ($0.name, $0.node, site) }
         }
+    }
+
+    /// The targets of `runbookRunCalls`, in the same order, without building call sites:
+    /// the call graph of a whole directory is built from these before rules run.
+    var runbookRunTargets: [String] {
+        var out: [String] = []
+        func visit(_ call: ActionCall?) {
+            if let call, let target = Self.literalRunbookTarget(call) { out.append(target.name) }
+        }
+        for list in [steps, onFailure] {
+            for step in list {
+                visit(step.action)
+                step.require.forEach(visit)
+                step.verify.forEach(visit)
+                visit(step.rollback)
+            }
+        }
+        return out
+    }
+
+    /// The runbook a `runbook.run` call names literally (not through `${...}`).
+    static func literalRunbookTarget(_ call: ActionCall) -> (name: String, node: YNode)? {
+        guard call.name == RunbookRunInputs.action, let node = call.input(RunbookRunInputs.runbook),
+              let name = node.scalar, !node.isNull, !name.utf8.containsReferenceStart else { return nil }
+        return (name, node)
     }
 
     /// Every step id, in order.
