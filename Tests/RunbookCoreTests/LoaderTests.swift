@@ -130,3 +130,15 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(pg.service, "postgres-shared")
     }
 }
+
+/// The nesting pre-scan runs over UTF-8 bytes; its columns must still count unicode scalars.
+final class FlowDepthScanTests: XCTestCase {
+    func testColumnsCountUnicodeScalarsNotBytes() {
+        var limits = YAMLDocument.Limits()
+        limits.maxDepth = 2
+        let doc = YAMLDocument.parse(Data("a: 1\n\u{E9}\u{1F389}: [[[x]]]\n".utf8), path: "d.yaml", limits: limits)
+        XCTAssertEqual(doc.diagnostics.map(\.rule), ["yaml-too-deep"])
+        XCTAssertEqual(doc.diagnostics.first?.location, SourceLocation(file: "d.yaml", line: 2, column: 7))
+        XCTAssertEqual(doc.diagnostics.first?.message, "nesting is deeper than 2 levels (reached 3)")
+    }
+}

@@ -187,7 +187,11 @@ public struct YAMLDocument: Sendable {
     static func flowDepthExceeded(_ text: String, limit: Int, file: String) -> (Int, SourceLocation)? {
         var depth = 0, line = 1, column = 0
         var inSingle = false, inDouble = false, inComment = false, atLineStart = true, dashes = 0
-        for scalar in text.unicodeScalars {
+        // Over UTF-8 bytes: every character looked for is ASCII, and a column is one
+        // unicode scalar, so continuation bytes are skipped without counting.
+        for byte in text.utf8 {
+            if byte & 0xC0 == 0x80 { continue }
+            let scalar = Unicode.Scalar(byte)
             column += 1
             if scalar == "\n" {
                 line += 1; column = 0
