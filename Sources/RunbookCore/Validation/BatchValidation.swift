@@ -85,7 +85,7 @@ public enum BatchValidation {
     }
 
     public static func run(files: [String], catalog: ActionCatalog, profile: Profile? = nil) -> Result {
-        let loaded = loadAll(files)
+        var loaded = loadAll(files)
         var diags: [Diagnostic] = []
         var sources: [String: String] = [:]
         var runbookCount = 0, profileCount = 0
@@ -147,8 +147,25 @@ public enum BatchValidation {
         }
         let invalid = perFile.filter(\.hasErrors).count
         for fileDiags in perFile { diags += fileDiags }
-        return Result(diagnostics: unique(diags).sortedForOutput(), sources: sources, runbooks: runbookCount,
-                      profiles: profileCount, invalidFiles: invalid)
+        let result = Result(diagnostics: unique(diags).sortedForOutput(), sources: sources, runbooks: runbookCount,
+                            profiles: profileCount, invalidFiles: invalid)
+        // Every tree of the batch dies here; freeing them is a serial tail nobody waits for.
+        let leftovers = Leftovers()
+        leftovers.items = [loaded, contexts, byDirectory, loadedRunbooks]
+        (loaded, contexts, byDirectory, loadedRunbooks) = ([], [], [:], [:])
+        releaseInBackground(leftovers)
+        return result
+    }
+
+    /// Values to free off the caller's path.
+    final class Leftovers: @unchecked Sendable {
+        var items: [Any] = []
+    }
+
+    /// Drops `leftovers`' values on another thread, so the caller (rendering, then exiting)
+    /// does not wait for a large batch's trees to be freed one node at a time.
+    static func releaseInBackground(_ leftovers: Leftovers) {
+        DispatchQueue.global(qos: .utility).async { leftovers.items = [] }
     }
 
     /// A cheap normal form for paths as this tool builds them (`dir/name.yaml`, `./x`),
