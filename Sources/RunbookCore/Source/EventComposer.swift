@@ -106,8 +106,9 @@ enum EventComposer {
         }
 
         var expectsKey: Bool {
-            guard let top = stack.last else { return false }
-            return top.isMapping && top.pendingKey == nil
+            // Through the subscript, not `stack.last`: a copy of the frame would retain its arrays.
+            let top = stack.count - 1
+            return top >= 0 && stack[top].isMapping && stack[top].pendingKey == nil
         }
 
         /// Counts one value node at depth `depth` spanning `height` more levels of `size` nodes.

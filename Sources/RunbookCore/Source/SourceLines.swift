@@ -1,11 +1,11 @@
 /// The source's UTF-8 bytes and where each line starts, to find where a verbatim value
 /// begins on its line.
 struct SourceLines {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     let lineStarts: [Int]
 
-    init<C: Collection>(_ utf8: C) where C.Element == UInt8 {
-        let bytes = Array(utf8)
+    /// `bytes` must outlive this value (callers hold it inside `String.withUTF8`).
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
         var starts = [0]
         for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
         self.bytes = bytes

@@ -82,14 +82,17 @@ public struct YAMLDocument: Sendable {
         guard let node else {
             return fail("yaml-syntax", "file is empty; expected a YAML mapping", text: text)
         }
-        var converter = Converter(file: path, limits: limits, text: text)
-        do {
-            let root = try converter.convert(node, depth: 0)
-            return YAMLDocument(path: path, bytes: data, text: text, root: root, diagnostics: [])
-        } catch let e as ConversionError {
-            return fail(e.rule, e.message, at: e.location, text: text)
-        } catch {
-            return fail("yaml-syntax", "\(error)", text: text)
+        var utf8 = text
+        return utf8.withUTF8 { bytes in
+            var converter = Converter(file: path, limits: limits, source: SourceLines(bytes))
+            do {
+                let root = try converter.convert(node, depth: 0)
+                return YAMLDocument(path: path, bytes: data, text: text, root: root, diagnostics: [])
+            } catch let e as ConversionError {
+                return fail(e.rule, e.message, at: e.location, text: text)
+            } catch {
+                return fail("yaml-syntax", "\(error)", text: text)
+            }
         }
     }
 
@@ -113,11 +116,11 @@ public struct YAMLDocument: Sendable {
         var budget: Int
         let source: SourceLines
 
-        init(file: String, limits: Limits, text: String) {
+        init(file: String, limits: Limits, source: SourceLines) {
             self.file = file
             self.limits = limits
             self.budget = limits.maxNodes
-            self.source = SourceLines(text.utf8)
+            self.source = source
         }
 
         mutating func convert(_ node: Node, depth: Int) throws -> YNode {
@@ -185,11 +188,16 @@ public struct YAMLDocument: Sendable {
     /// Cheap pre-scan for flow-style nesting (`[[[[...`) and block sequences opened
     /// on one line (`- - - - ...`), the two ways to nest deeply in few bytes.
     static func flowDepthExceeded(_ text: String, limit: Int, file: String) -> (Int, SourceLocation)? {
+        var text = text
+        return text.withUTF8 { flowDepthExceeded($0, limit: limit, file: file) }
+    }
+
+    private static func flowDepthExceeded(_ utf8: UnsafeBufferPointer<UInt8>, limit: Int, file: String) -> (Int, SourceLocation)? {
         var depth = 0, line = 1, column = 0
         var inSingle = false, inDouble = false, inComment = false, atLineStart = true, dashes = 0
         // Over UTF-8 bytes: every character looked for is ASCII, and a column is one
         // unicode scalar, so continuation bytes are skipped without counting.
-        for byte in text.utf8 {
+        for byte in utf8 {
             if byte & 0xC0 == 0x80 { continue }
             let scalar = Unicode.Scalar(byte)
             column += 1
