@@ -18,6 +18,11 @@ public enum RunbookLoader {
         public var diagnostics: [Diagnostic]
     }
 
+    /// Loads `paths` on every core, results in the same order.
+    public static func load(paths: [String]) -> [Loaded] {
+        BatchValidation.parallelMap(paths.count) { load(path: paths[$0]) }
+    }
+
     public static func load(path: String) -> Loaded {
         load(document: YAMLDocument.load(path: path))
     }
