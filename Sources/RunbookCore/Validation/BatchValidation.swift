@@ -171,9 +171,29 @@ public enum BatchValidation {
     /// A cheap normal form for paths as this tool builds them (`dir/name.yaml`, `./x`),
     /// so a file named twice is loaded once; Foundation's standardizingPath touches the disk.
     static func pathKey(_ path: String) -> String {
+        isNormal(path) ? path : pathKeySplitting(path)
+    }
+
+    static func pathKeySplitting(_ path: String) -> String {
         var parts: [Substring] = []
         for part in path.split(separator: "/", omittingEmptySubsequences: true) where part != "." { parts.append(part) }
         return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
+    }
+
+    /// True when `pathKey` would return `path` unchanged: no empty or `.` component, no
+    /// trailing slash. Keys are made for every file of a batch, twice.
+    static func isNormal(_ path: String) -> Bool {
+        var segment = 0, dotOnly = false, first = true
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "/") {
+                if (segment == 0 && !first) || dotOnly { return false }
+                segment = 0; dotOnly = false; first = false
+                continue
+            }
+            dotOnly = segment == 0 && byte == UInt8(ascii: ".")
+            segment += 1
+        }
+        return segment > 0 && !dotOnly
     }
 
     /// The same problem found twice (e.g. a file named twice) is reported once.

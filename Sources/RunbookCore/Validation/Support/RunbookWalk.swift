@@ -202,12 +202,13 @@ extension Runbook {
         func visit(_ call: ActionCall?) {
             if let call, let target = Self.literalRunbookTarget(call) { out.append(target.name) }
         }
+        // Fields through the subscript: binding each step would copy (retain) all of it.
         for list in [steps, onFailure] {
-            for step in list {
-                visit(step.action)
-                step.require.forEach(visit)
-                step.verify.forEach(visit)
-                visit(step.rollback)
+            for i in list.indices {
+                visit(list[i].action)
+                list[i].require.forEach(visit)
+                list[i].verify.forEach(visit)
+                visit(list[i].rollback)
             }
         }
         return out

@@ -1,9 +1,10 @@
 import XCTest
 @testable import RunbookCore
 
-/// `Duration` and `Template` parse ASCII text over bytes; the result must be exactly what
-/// the general (Character / unicode scalar) parsers give.
-final class ASCIIFastPathTests: XCTestCase {
+/// Shortcuts for the usual input must give exactly what the general code gives:
+/// `Duration` and `Template` parse ASCII text over bytes, and `pathKey` returns paths
+/// that are already normal as they are.
+final class FastPathTests: XCTestCase {
     func testDurationASCIIParserAgreesWithTheGeneralOne() {
         let inputs = ["90", "90s", "500ms", "5m", "1h30m", "2d", " 30s ", "\t5m", "", " ", "s", "5", "5x", "5 m",
                       "1.5h", "1..5h", "h5", "5h3", "-5s", "-5", "1e3", "inf", "nan", "0x10", "5S", "5Ms", "30s\r\n",
@@ -25,5 +26,18 @@ final class ASCIIFastPathTests: XCTestCase {
         for text in inputs {
             XCTAssertEqual(Template.parseASCII(Array(text.utf8)), Template.parseScalars(text), text.debugDescription)
         }
+    }
+
+    func testPathKeyShortcutAgreesWithSplitting() {
+        let paths = ["a", "a/b.yaml", "/a/b", "./a", "a/./b", "a//b", "a/", "/", "", ".", "..", "../a", "a/..", "a/.",
+                     ".hidden/x", "a/.b", "//a", "/./a", "a/b/", "runbooks/x.yaml", "/tmp/vbc/g1000/runbooks/generated-00001.yaml"]
+        for path in paths {
+            if BatchValidation.isNormal(path) {
+                XCTAssertEqual(path, BatchValidation.pathKeySplitting(path), path)
+            }
+            XCTAssertEqual(BatchValidation.pathKey(path), BatchValidation.pathKeySplitting(path), path)
+        }
+        XCTAssertTrue(BatchValidation.isNormal("runbooks/x.yaml"), "the usual path takes the shortcut")
+        XCTAssertTrue(BatchValidation.isNormal("/abs/x.yaml"))
     }
 }
