@@ -197,11 +197,13 @@ public struct YAMLDocument: Sendable {
         var inSingle = false, inDouble = false, inComment = false, atLineStart = true, dashes = 0
         // Over UTF-8 bytes: every character looked for is ASCII, and a column is one
         // unicode scalar, so continuation bytes are skipped without counting.
+        let newline = UInt8(ascii: "\n"), dash = UInt8(ascii: "-"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+        let single = UInt8(ascii: "'"), double = UInt8(ascii: "\""), hash = UInt8(ascii: "#")
+        let openers: (UInt8, UInt8) = (UInt8(ascii: "["), UInt8(ascii: "{")), closers: (UInt8, UInt8) = (UInt8(ascii: "]"), UInt8(ascii: "}"))
         for byte in utf8 {
             if byte & 0xC0 == 0x80 { continue }
-            let scalar = Unicode.Scalar(byte)
             column += 1
-            if scalar == "\n" {
+            if byte == newline {
                 line += 1; column = 0
                 inComment = false; atLineStart = true; dashes = 0
                 inSingle = false
@@ -209,22 +211,23 @@ public struct YAMLDocument: Sendable {
             }
             if inComment { continue }
             if atLineStart {
-                if scalar == "-" { dashes += 1; if dashes > limit { return (dashes, SourceLocation(file: file, line: line, column: column)) }; continue }
-                if scalar == " " || scalar == "\t" { continue }
+                if byte == dash { dashes += 1; if dashes > limit { return (dashes, SourceLocation(file: file, line: line, column: column)) }; continue }
+                if byte == space || byte == tab { continue }
                 atLineStart = false
             }
-            switch scalar {
-            case "'" where !inDouble: inSingle.toggle()
-            case "\"" where !inSingle: inDouble.toggle()
-            case "#" where !inSingle && !inDouble: inComment = true
-            case "[", "{":
+            if byte == single, !inDouble {
+                inSingle.toggle()
+            } else if byte == double, !inSingle {
+                inDouble.toggle()
+            } else if byte == hash, !inSingle, !inDouble {
+                inComment = true
+            } else if byte == openers.0 || byte == openers.1 {
                 if !inSingle && !inDouble {
                     depth += 1
                     if depth > limit { return (depth, SourceLocation(file: file, line: line, column: column)) }
                 }
-            case "]", "}":
+            } else if byte == closers.0 || byte == closers.1 {
                 if !inSingle && !inDouble { depth = max(0, depth - 1) }
-            default: break
             }
         }
         return nil
