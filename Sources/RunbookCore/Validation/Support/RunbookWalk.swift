@@ -6,10 +6,18 @@ enum StepSection: Sendable {
 }
 
 /// A step together with where it sits, which decides what it may reference.
-struct StepRef: Sendable {
+/// A class, as `CallSite` is: every call and template site holds one, and rules pass
+/// sites around by the thousand; a struct copy retained each of the step's fields.
+final class StepRef: Sendable {
     let step: Step
     let section: StepSection
     let index: Int
+
+    init(step: Step, section: StepSection, index: Int) {
+        self.step = step
+        self.section = section
+        self.index = index
+    }
 }
 
 /// Where a call sits in its step. Checks and actions are not interchangeable, and
@@ -30,10 +38,16 @@ enum CallRole: String, Sendable {
     }
 }
 
-struct CallSite: Sendable {
+final class CallSite: Sendable {
     let call: ActionCall
     let role: CallRole
     let owner: StepRef
+
+    init(call: ActionCall, role: CallRole, owner: StepRef) {
+        self.call = call
+        self.role = role
+        self.owner = owner
+    }
 }
 
 /// A scalar that holds `${...}` references, wherever it was written.
