@@ -2,8 +2,9 @@ import XCTest
 @testable import RunbookCore
 
 /// Shortcuts for the usual input must give exactly what the general code gives:
-/// `Duration` and `Template` parse ASCII text over bytes, and `pathKey` returns paths
-/// that are already normal as they are.
+/// `Duration` and `Template` parse ASCII text over bytes, `pathKey` returns paths
+/// that are already normal as they are, and the nesting pre-scan checks only leading
+/// dashes when there are too few `[`/`{` to nest deeply.
 final class FastPathTests: XCTestCase {
     func testDurationASCIIParserAgreesWithTheGeneralOne() {
         let inputs = ["90", "90s", "500ms", "5m", "1h30m", "2d", " 30s ", "\t5m", "", " ", "s", "5", "5x", "5 m",
@@ -39,5 +40,32 @@ final class FastPathTests: XCTestCase {
         }
         XCTAssertTrue(BatchValidation.isNormal("runbooks/x.yaml"), "the usual path takes the shortcut")
         XCTAssertTrue(BatchValidation.isNormal("/abs/x.yaml"))
+    }
+
+    func testLeadingDashScanAgreesWithTheFullScanWhenFewOpeners() throws {
+        let dashes = String(repeating: "- ", count: 70)
+        var texts = ["", "a: 1\n", "\n\n", "-", "---\n", dashes, "a: 1\n" + dashes + "x\n", "  \t" + dashes,
+                     "a: \"\n" + dashes + "\"\n", "# c\n" + dashes, "x: [a, {b: c}]\n" + dashes, "\r" + dashes,
+                     "a: |\n  " + String(repeating: "-", count: 80) + "\n", "\u{E9}: 1\n" + dashes, dashes + "\n" + dashes]
+        for dir in ["Tests/Fixtures/ok", "Tests/Fixtures/err", "runbooks"] {
+            for file in BatchValidation.yamlFiles(in: packageRoot.path + "/" + dir) {
+                texts.append(try String(contentsOfFile: file, encoding: .utf8))
+            }
+        }
+        for limit in [1, 3, 64] {
+            for var text in texts {
+                let shown = "limit \(limit): \(text.prefix(40).debugDescription)"
+                text.withUTF8 { utf8 in
+                    let full = YAMLDocument.flowDepthExceeded(utf8, limit: limit, file: "f")
+                    let openers = utf8.filter { $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "{") }.count
+                    if openers <= limit {
+                        let fast = YAMLDocument.leadingDashesExceeded(utf8, limit: limit, file: "f")
+                        XCTAssertEqual(fast?.0, full?.0, shown)
+                        XCTAssertEqual(fast?.1, full?.1, shown)
+                    }
+                }
+            }
+        }
+        XCTAssertNotNil(YAMLDocument.flowDepthExceeded(dashes, limit: 64, file: "f"), "70 leading dashes are too deep")
     }
 }

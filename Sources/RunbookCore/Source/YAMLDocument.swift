@@ -189,10 +189,40 @@ public struct YAMLDocument: Sendable {
     /// on one line (`- - - - ...`), the two ways to nest deeply in few bytes.
     static func flowDepthExceeded(_ text: String, limit: Int, file: String) -> (Int, SourceLocation)? {
         var text = text
-        return text.withUTF8 { flowDepthExceeded($0, limit: limit, file: file) }
+        return text.withUTF8 { utf8 in
+            // Flow nesting needs more than `limit` openers. Without that many, only a line's
+            // leading dashes can nest deeply, and those are found without walking every byte.
+            var openers = 0
+            for byte in utf8 where byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") { openers += 1 }
+            if openers <= limit { return leadingDashesExceeded(utf8, limit: limit, file: file) }
+            return flowDepthExceeded(utf8, limit: limit, file: file)
+        }
     }
 
-    private static func flowDepthExceeded(_ utf8: UnsafeBufferPointer<UInt8>, limit: Int, file: String) -> (Int, SourceLocation)? {
+    /// The full scan's dash rule alone: more than `limit` dashes among a line's leading
+    /// dashes, spaces and tabs (all ASCII, so a column is a byte offset).
+    static func leadingDashesExceeded(_ utf8: UnsafeBufferPointer<UInt8>, limit: Int, file: String) -> (Int, SourceLocation)? {
+        guard let base = utf8.baseAddress else { return nil }
+        var line = 1, start = 0
+        while true {
+            var i = start, dashes = 0
+            while i < utf8.count {
+                let byte = utf8[i]
+                if byte == UInt8(ascii: "-") {
+                    dashes += 1
+                    if dashes > limit { return (dashes, SourceLocation(file: file, line: line, column: i - start + 1)) }
+                } else if byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") {
+                    break
+                }
+                i += 1
+            }
+            guard i < utf8.count, let newline = memchr(base + i, Int32(UInt8(ascii: "\n")), utf8.count - i) else { return nil }
+            start = base.distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
+            line += 1
+        }
+    }
+
+    static func flowDepthExceeded(_ utf8: UnsafeBufferPointer<UInt8>, limit: Int, file: String) -> (Int, SourceLocation)? {
         var depth = 0, line = 1, column = 0
         var inSingle = false, inDouble = false, inComment = false, atLineStart = true, dashes = 0
         // Over UTF-8 bytes: every character looked for is ASCII, and a column is one
