@@ -142,3 +142,20 @@ final class FlowDepthScanTests: XCTestCase {
         XCTAssertEqual(doc.diagnostics.first?.message, "nesting is deeper than 2 levels (reached 3)")
     }
 }
+
+/// MappingReader keeps "was this key read" as 64 bits plus an array beyond; keys past the
+/// 64th must be told apart as well as the first ones.
+final class ManyKeysTests: XCTestCase {
+    func testUnknownKeysPastTheSixtyFourthAreReportedAndKnownKeysAfterThemAreNot() {
+        var yaml = ""
+        for i in 0..<70 { yaml += "k\(i): 1\n" }
+        yaml += "runbook: t\nsummary: s\nsteps:\n  - id: a\n    manual: [check]\n"
+        let loaded = loadRunbook(yaml)
+        let unknown = loaded.diagnostics.filter { $0.rule == "unknown-key" }
+        XCTAssertEqual(unknown.map(\.location?.line), Array(1...70))
+        XCTAssertEqual(unknown.last?.message, "unknown key \"k69\" in runbook")
+        XCTAssertEqual(loaded.runbook?.name, "t", "runbook: (the 71st key) is read")
+        XCTAssertEqual(loaded.runbook?.steps.map(\.id), ["a"])
+        XCTAssertEqual(loaded.diagnostics.count, 70, "\(render(loaded.diagnostics))")
+    }
+}

@@ -7,11 +7,11 @@ struct MappingReader {
     let node: YNode
     let context: String
     let pairs: [YPair]
-    /// Keys the loader asked for, present or not (the valid keys when `finish` is given none).
-    private var asked: [String] = []
-    /// Per pair: whether the loader asked for its key. A flag per pair instead of a set of
-    /// names: loading runs for every step of every runbook, and hashing each key showed.
-    private var read: [Bool]
+    /// Per pair: whether the loader asked for its key, as bits (and an array past 64 pairs).
+    /// Not a set of names: loading runs for every step of every runbook, and hashing
+    /// (or allocating) per key showed.
+    private var readBits: UInt64 = 0
+    private var readBeyond64: [Bool] = []
     var diagnostics: [Diagnostic] = []
 
     /// Nil (after a diagnostic) when `node` is not a mapping.
@@ -23,7 +23,11 @@ struct MappingReader {
         self.node = node
         self.context = context
         self.pairs = pairs
-        self.read = Array(repeating: false, count: pairs.count)
+        if pairs.count > 64 { readBeyond64 = Array(repeating: false, count: pairs.count - 64) }
+    }
+
+    private func wasRead(_ i: Int) -> Bool {
+        i < 64 ? readBits & (1 << UInt64(i)) != 0 : readBeyond64[i - 64]
     }
 
     mutating func node(_ key: String) -> YNode? {
@@ -31,10 +35,9 @@ struct MappingReader {
     }
 
     mutating func pair(_ key: String) -> YPair? {
-        asked.append(key)
         var found: YPair?
         for i in pairs.indices where pairs[i].key == key {
-            read[i] = true
+            if i < 64 { readBits |= 1 << UInt64(i) } else { readBeyond64[i - 64] = true }
             if found == nil { found = pairs[i] }
         }
         return found
@@ -113,10 +116,9 @@ struct MappingReader {
         return out
     }
 
-    /// Reports keys that were never read, with the valid ones listed.
-    mutating func finish(known: [String]? = nil) {
-        for (i, pair) in pairs.enumerated() where !read[i] {
-            let valid = known ?? Array(Set(asked)).sorted()
+    /// Reports keys that were never read, with the valid ones (`known`) listed.
+    mutating func finish(known valid: [String]) {
+        for (i, pair) in pairs.enumerated() where !wasRead(i) {
             let hint = Suggestions.didYouMean(pair.key, in: valid)
             // Keys are quoted cut short: a hostile file may hold a megabyte-long key.
             let shown = pair.key.count > 80 ? String(pair.key.prefix(80)) + "..." : pair.key
