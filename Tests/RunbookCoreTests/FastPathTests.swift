@@ -68,4 +68,15 @@ final class FastPathTests: XCTestCase {
         }
         XCTAssertNotNil(YAMLDocument.flowDepthExceeded(dashes, limit: 64, file: "f"), "70 leading dashes are too deep")
     }
+
+    func testStrictUTF8AcceptsExactlyWhatStringValidatingAccepts() {
+        let samples: [[UInt8]] = [[], Array("plain".utf8), Array("\u{E9}\u{1F389}\u{FFFD}".utf8), [0x41, 0x00, 0x42],
+                                  [0xEF, 0xBB, 0xBF, 0x41], [0xFF], [0xC3], [0xC3, 0x28], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80],
+                                  [0xF0, 0x9F, 0x98], [0xF0, 0x9F, 0x98, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC0, 0xAF],
+                                  [0x41, 0xEF, 0xBF, 0xBD, 0xF0, 0x9F], [0x80], [0xE2, 0x82, 0xAC, 0xE2, 0x82]]
+        for bytes in samples {
+            let strict = bytes.withUnsafeBufferPointer { StrictUTF8.decode($0) }
+            XCTAssertEqual(strict, String(validating: bytes, as: UTF8.self), "\(bytes)")
+        }
+    }
 }

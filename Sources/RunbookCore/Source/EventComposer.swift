@@ -123,7 +123,7 @@ enum EventComposer {
             let raw = UnsafeBufferPointer(start: data.value, count: data.length)
             // Yams reads values with Foundation, which may treat a leading BOM specially.
             if raw.count >= 3, raw[0] == 0xEF, raw[1] == 0xBB, raw[2] == 0xBF { throw Declined() }
-            guard let value = String(validating: raw, as: UTF8.self) else { throw Declined() }
+            guard let value = StrictUTF8.decode(raw) else { throw Declined() }
             let loc = location(event.start_mark)
             if expectsKey {
                 if data.anchor != nil { throw Declined() }

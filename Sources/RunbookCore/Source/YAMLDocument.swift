@@ -60,7 +60,7 @@ public struct YAMLDocument: Sendable {
         if data.withUnsafeBytes({ raw in raw.baseAddress.map { memchr($0, 0, raw.count) != nil } ?? false }) {
             return fail("yaml-syntax", "file contains NUL bytes; it is not a YAML text file")
         }
-        guard let text = String(validating: data, as: UTF8.self) else {
+        guard let text = StrictUTF8.decode(data) else {
             return fail("yaml-syntax", "file is not valid UTF-8")
         }
         if let (depth, loc) = Self.flowDepthExceeded(text, limit: limits.maxDepth, file: path) {
