@@ -9,7 +9,9 @@ public enum Registry {
             + S3Actions.all + HTTPActions.all + RunbookRunActions.all + PITRActions.all
     }
 
-    public static var catalog: ActionCatalog { ActionCatalog(all) }
+    /// Each element is converted on its own: converting the array as a whole casts every
+    /// element dynamically (a protocol-conformance lookup each), which showed in start-up.
+    public static var catalog: ActionCatalog { ActionCatalog(all.map { $0 as any ActionDefinition }) }
 
     public static func executable(_ name: String) -> (any ExecutableAction)? {
         all.first { $0.spec.name == name }

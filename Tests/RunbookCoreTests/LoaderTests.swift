@@ -130,3 +130,32 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(pg.service, "postgres-shared")
     }
 }
+
+/// The nesting pre-scan runs over UTF-8 bytes; its columns must still count unicode scalars.
+final class FlowDepthScanTests: XCTestCase {
+    func testColumnsCountUnicodeScalarsNotBytes() {
+        var limits = YAMLDocument.Limits()
+        limits.maxDepth = 2
+        let doc = YAMLDocument.parse(Data("a: 1\n\u{E9}\u{1F389}: [[[x]]]\n".utf8), path: "d.yaml", limits: limits)
+        XCTAssertEqual(doc.diagnostics.map(\.rule), ["yaml-too-deep"])
+        XCTAssertEqual(doc.diagnostics.first?.location, SourceLocation(file: "d.yaml", line: 2, column: 7))
+        XCTAssertEqual(doc.diagnostics.first?.message, "nesting is deeper than 2 levels (reached 3)")
+    }
+}
+
+/// MappingReader keeps "was this key read" as 64 bits plus an array beyond; keys past the
+/// 64th must be told apart as well as the first ones.
+final class ManyKeysTests: XCTestCase {
+    func testUnknownKeysPastTheSixtyFourthAreReportedAndKnownKeysAfterThemAreNot() {
+        var yaml = ""
+        for i in 0..<70 { yaml += "k\(i): 1\n" }
+        yaml += "runbook: t\nsummary: s\nsteps:\n  - id: a\n    manual: [check]\n"
+        let loaded = loadRunbook(yaml)
+        let unknown = loaded.diagnostics.filter { $0.rule == "unknown-key" }
+        XCTAssertEqual(unknown.map(\.location?.line), Array(1...70))
+        XCTAssertEqual(unknown.last?.message, "unknown key \"k69\" in runbook")
+        XCTAssertEqual(loaded.runbook?.name, "t", "runbook: (the 71st key) is read")
+        XCTAssertEqual(loaded.runbook?.steps.map(\.id), ["a"])
+        XCTAssertEqual(loaded.diagnostics.count, 70, "\(render(loaded.diagnostics))")
+    }
+}

@@ -116,3 +116,19 @@ final class TargetAndRunbookRuleTests: XCTestCase {
         ])
     }
 }
+
+/// The directory call graph is built from `runbookRunTargets`, a shortcut that must name
+/// exactly the targets of `runbookRunCalls`, in order.
+final class RunbookRunTargetsTests: XCTestCase {
+    func testTargetsMatchTheRunbookRunCallsOfEveryShippedAndFixtureRunbook() throws {
+        var withCalls = 0
+        for dir in ["runbooks", "Tests/Fixtures/ok", "Tests/Fixtures/err"] {
+            for file in BatchValidation.yamlFiles(in: packageRoot.path + "/" + dir) {
+                guard let runbook = RunbookLoader.load(path: file).runbook else { continue }
+                XCTAssertEqual(runbook.runbookRunTargets, runbook.runbookRunCalls.map(\.target), file)
+                if !runbook.runbookRunTargets.isEmpty { withCalls += 1 }
+            }
+        }
+        XCTAssertGreaterThan(withCalls, 2)
+    }
+}

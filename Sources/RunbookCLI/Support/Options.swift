@@ -60,7 +60,7 @@ struct SelectionOptions: ParsableArguments {
             throw RunbookExitCode.invalid.exitCode
         }
         return Prepared(workspace: workspace, runbook: rb, profile: loaded.profile, params: params,
-                        sources: loaded.sources, siblings: workspace.siblings())
+                        sources: loaded.sources, siblings: loaded.siblings)
     }
 }
 

@@ -17,7 +17,10 @@ struct Workspace {
         self.profilesDir = parent.isEmpty ? "profiles" : (parent as NSString).appendingPathComponent("profiles")
     }
 
-    var catalog: ActionCatalog { Registry.catalog }
+    /// Built once per process: every command that reads runbooks asks for it, and building
+    /// it (every action's spec) showed in `plan`'s start-up.
+    var catalog: ActionCatalog { Self.registryCatalog }
+    private static let registryCatalog = Registry.catalog
 
     /// `NAME` means `runbooks/NAME.yaml`; anything with a slash or a .yaml suffix is a path.
     func runbookPath(_ nameOrPath: String) -> String {
@@ -40,8 +43,8 @@ struct Workspace {
     /// Loads every runbook in the directory (for `runbook.run` resolution), without validating them.
     func siblings() -> [String: Runbook] {
         var out: [String: Runbook] = [:]
-        for path in allRunbookPaths() {
-            if let rb = RunbookLoader.load(path: path).runbook { out[rb.name] = rb }
+        for loaded in RunbookLoader.load(paths: allRunbookPaths()) {
+            if let rb = loaded.runbook { out[rb.name] = rb }
         }
         return out
     }
@@ -53,6 +56,8 @@ struct Workspace {
         var diagnostics: [Diagnostic]
         /// Source texts by path, for caret rendering.
         var sources: [String: String]
+        /// Every runbook in the directory by name, loaded to validate `runbook`'s calls.
+        var siblings: [String: Runbook] = [:]
     }
 
     /// Loads and validates a runbook, and the profile if one is named.
@@ -74,11 +79,13 @@ struct Workspace {
             diags += p.diagnostics
             sources.merge(p.sources) { a, _ in a }
         }
+        var siblings: [String: Runbook] = [:]
         if let rb = loaded.runbook {
-            diags += Validator.validate(rb, in: RuleContext(catalog: catalog, runbooks: siblings(), profile: profile))
+            siblings = self.siblings()
+            diags += Validator.validate(rb, in: RuleContext(catalog: catalog, runbooks: siblings, profile: profile))
         }
         return Loaded(runbook: loaded.runbook, profile: profile, document: loaded.document,
-                      diagnostics: diags.sortedForOutput(), sources: sources)
+                      diagnostics: diags.sortedForOutput(), sources: sources, siblings: siblings)
     }
 
     func loadProfile(_ nameOrPath: String) -> Loaded {

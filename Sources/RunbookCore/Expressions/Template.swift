@@ -43,6 +43,13 @@ public struct Template: Sendable, Hashable {
 
     /// Parses `text`; `$${` escapes a literal `${`.
     public static func parse(_ text: String) -> Result<Template, ParseError> {
+        let utf8 = Array(text.utf8)
+        if utf8.allSatisfy({ $0 < 0x80 }) { return parseASCII(utf8) }
+        return parseScalars(text)
+    }
+
+    /// `parse` for any text (tests compare it with `parseASCII` on ASCII text).
+    static func parseScalars(_ text: String) -> Result<Template, ParseError> {
         // Scans unicode scalars (no grapheme breaking: this runs for every value of every
         // runbook), then reports offsets in Characters, as `Part` documents.
         let scalars = Array(text.unicodeScalars)
@@ -85,6 +92,58 @@ public struct Template: Sendable, Hashable {
         return .success(Template(parts: parts))
     }
 
+    /// `parse` for all-ASCII text, over bytes: one byte is one scalar and one character
+    /// offset, and no Unicode machinery runs for the usual value.
+    static func parseASCII(_ bytes: [UInt8]) -> Result<Template, ParseError> {
+        let dollar = UInt8(ascii: "$"), open = UInt8(ascii: "{"), close = UInt8(ascii: "}"), bar = UInt8(ascii: "|")
+        var parts: [Part] = []
+        var literal: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == dollar, i + 2 < bytes.count, bytes[i + 1] == dollar, bytes[i + 2] == open {
+                literal.append(dollar)
+                literal.append(open)
+                i += 3
+                continue
+            }
+            if bytes[i] == dollar, i + 1 < bytes.count, bytes[i + 1] == open {
+                guard let end = bytes[(i + 2)...].firstIndex(of: close) else {
+                    return .failure(ParseError(message: "unterminated \"${\"", offset: i))
+                }
+                let body = bytes[(i + 2)..<end]
+                var path = trimmedASCII(body)
+                var format: String?
+                if let barIndex = body.firstIndex(of: bar) {
+                    path = trimmedASCII(body[..<barIndex])
+                    format = trimmedASCII(body[(barIndex + 1)...])
+                }
+                switch parseReference(path) {
+                case .success(let ref):
+                    if !literal.isEmpty {
+                        parts.append(.literal(String(decoding: literal, as: UTF8.self)))
+                        literal.removeAll(keepingCapacity: true)
+                    }
+                    parts.append(.reference(ref, format: format, offset: i, length: end + 1 - i))
+                case .failure(let error):
+                    return .failure(ParseError(message: error.message, offset: i))
+                }
+                i = end + 1
+                continue
+            }
+            literal.append(bytes[i])
+            i += 1
+        }
+        if !literal.isEmpty { parts.append(.literal(String(decoding: literal, as: UTF8.self))) }
+        return .success(Template(parts: parts))
+    }
+
+    /// `trimmed` for ASCII bytes: the only ASCII space separators are space and tab.
+    private static func trimmedASCII(_ s: ArraySlice<UInt8>) -> String {
+        let isSpace = { (b: UInt8) in b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") }
+        guard let first = s.firstIndex(where: { !isSpace($0) }), let last = s.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(decoding: s[first...last], as: UTF8.self)
+    }
+
     /// Scalar index to Character index; the identity for the usual all-ASCII text.
     private struct CharacterOffsets {
         private let table: [Int]?
@@ -124,13 +183,16 @@ public struct Template: Sendable, Hashable {
     static func parseReference(_ path: String) -> Result<Reference, ReferenceError> {
         let segments = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let isName: (String) -> Bool = { s in
-            !s.isEmpty && s.utf8.allSatisfy { b in
+            var ascii = true
+            return !s.isEmpty && s.utf8.allSatisfy { b in
                 switch b {
                 case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
                      UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"): return true
-                default: return b >= 0x80  // non-ASCII: decided below by Unicode properties
+                default:
+                    ascii = ascii && b < 0x80
+                    return b >= 0x80  // non-ASCII: decided below by Unicode properties
                 }
-            } && s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+            } && (ascii || s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" })
         }
         guard !path.isEmpty, segments.allSatisfy(isName) else {
             return .failure(ReferenceError("malformed reference \"${\(path)}\""))

@@ -6,29 +6,41 @@ import Foundation
 struct MappingReader {
     let node: YNode
     let context: String
-    private(set) var consumed: Set<String> = []
+    let pairs: [YPair]
+    /// Per pair: whether the loader asked for its key, as bits (and an array past 64 pairs).
+    /// Not a set of names: loading runs for every step of every runbook, and hashing
+    /// (or allocating) per key showed.
+    private var readBits: UInt64 = 0
+    private var readBeyond64: [Bool] = []
     var diagnostics: [Diagnostic] = []
 
     /// Nil (after a diagnostic) when `node` is not a mapping.
     init?(_ node: YNode, context: String, diagnostics: inout [Diagnostic]) {
-        guard node.mapping != nil else {
+        guard let pairs = node.mapping else {
             diagnostics.append(.error("type", "\(context) must be a mapping, got \(node.kindName)", at: node.location))
             return nil
         }
         self.node = node
         self.context = context
+        self.pairs = pairs
+        if pairs.count > 64 { readBeyond64 = Array(repeating: false, count: pairs.count - 64) }
     }
 
-    var pairs: [YPair] { node.mapping ?? [] }
+    private func wasRead(_ i: Int) -> Bool {
+        i < 64 ? readBits & (1 << UInt64(i)) != 0 : readBeyond64[i - 64]
+    }
 
     mutating func node(_ key: String) -> YNode? {
-        consumed.insert(key)
-        return node[key]
+        pair(key)?.value
     }
 
     mutating func pair(_ key: String) -> YPair? {
-        consumed.insert(key)
-        return node.mapping?.first { $0.key == key }
+        var found: YPair?
+        for i in pairs.indices where pairs[i].key == key {
+            if i < 64 { readBits |= 1 << UInt64(i) } else { readBeyond64[i - 64] = true }
+            if found == nil { found = pairs[i] }
+        }
+        return found
     }
 
     mutating func string(_ key: String, required: Bool = false) -> String? {
@@ -104,10 +116,9 @@ struct MappingReader {
         return out
     }
 
-    /// Reports keys that were never read, with the valid ones listed.
-    mutating func finish(known: [String]? = nil) {
-        let valid = known ?? Array(consumed).sorted()
-        for pair in pairs where !consumed.contains(pair.key) {
+    /// Reports keys that were never read, with the valid ones (`known`) listed.
+    mutating func finish(known valid: [String]) {
+        for (i, pair) in pairs.enumerated() where !wasRead(i) {
             let hint = Suggestions.didYouMean(pair.key, in: valid)
             // Keys are quoted cut short: a hostile file may hold a megabyte-long key.
             let shown = pair.key.count > 80 ? String(pair.key.prefix(80)) + "..." : pair.key

@@ -18,6 +18,11 @@ public enum RunbookLoader {
         public var diagnostics: [Diagnostic]
     }
 
+    /// Loads `paths` on every core, results in the same order.
+    public static func load(paths: [String]) -> [Loaded] {
+        BatchValidation.parallelMap(paths.count) { load(path: paths[$0]) }
+    }
+
     public static func load(path: String) -> Loaded {
         load(document: YAMLDocument.load(path: path))
     }
@@ -148,6 +153,7 @@ public enum RunbookLoader {
         let idNode = r.node("id")
         let id = r.string("id", required: true) ?? ""
         var step = Step(id: id, idLocation: idNode?.location ?? node.location, location: node.location)
+        step.keyLocations.reserveCapacity(r.pairs.count)
         for pair in r.pairs { step.keyLocations[pair.key] = pair.keyLocation }
         step.title = r.string("title")
         if let actionNode = r.node("action") {

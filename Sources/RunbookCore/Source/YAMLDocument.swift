@@ -44,6 +44,11 @@ public struct YAMLDocument: Sendable {
     }
 
     public static func parse(_ data: Data, path: String, limits: Limits = Limits()) -> YAMLDocument {
+        parse(data, path: path, limits: limits, fastPath: true)
+    }
+
+    /// `fastPath: false` always composes with Yams: tests compare the two paths.
+    static func parse(_ data: Data, path: String, limits: Limits, fastPath: Bool) -> YAMLDocument {
         let start = SourceLocation(file: path, line: 1, column: 1)
         func fail(_ rule: String, _ message: String, at loc: SourceLocation? = nil, text: String = "") -> YAMLDocument {
             YAMLDocument(path: path, bytes: data, text: text, root: nil,
@@ -55,12 +60,16 @@ public struct YAMLDocument: Sendable {
         if data.withUnsafeBytes({ raw in raw.baseAddress.map { memchr($0, 0, raw.count) != nil } ?? false }) {
             return fail("yaml-syntax", "file contains NUL bytes; it is not a YAML text file")
         }
-        guard let text = String(validating: data, as: UTF8.self) else {
+        guard let text = StrictUTF8.decode(data) else {
             return fail("yaml-syntax", "file is not valid UTF-8")
         }
         if let (depth, loc) = Self.flowDepthExceeded(text, limit: limits.maxDepth, file: path) {
             return fail("yaml-too-deep", "nesting is deeper than \(limits.maxDepth) levels (reached \(depth))", at: loc, text: text)
         }
+        if fastPath, let root = EventComposer.compose(text, file: path, limits: limits) {
+            return YAMLDocument(path: path, bytes: data, text: text, root: root, diagnostics: [])
+        }
+        // Anything unusual (including every error) is composed by Yams, whose diagnostics we report.
         let node: Node?
         do {
             node = try Self.composeOnLargeStack(text)
@@ -73,14 +82,17 @@ public struct YAMLDocument: Sendable {
         guard let node else {
             return fail("yaml-syntax", "file is empty; expected a YAML mapping", text: text)
         }
-        var converter = Converter(file: path, limits: limits, text: text)
-        do {
-            let root = try converter.convert(node, depth: 0)
-            return YAMLDocument(path: path, bytes: data, text: text, root: root, diagnostics: [])
-        } catch let e as ConversionError {
-            return fail(e.rule, e.message, at: e.location, text: text)
-        } catch {
-            return fail("yaml-syntax", "\(error)", text: text)
+        var utf8 = text
+        return utf8.withUTF8 { bytes in
+            var converter = Converter(file: path, limits: limits, source: SourceLines(bytes))
+            do {
+                let root = try converter.convert(node, depth: 0)
+                return YAMLDocument(path: path, bytes: data, text: text, root: root, diagnostics: [])
+            } catch let e as ConversionError {
+                return fail(e.rule, e.message, at: e.location, text: text)
+            } catch {
+                return fail("yaml-syntax", "\(error)", text: text)
+            }
         }
     }
 
@@ -102,19 +114,13 @@ public struct YAMLDocument: Sendable {
         let file: String
         let limits: Limits
         var budget: Int
-        /// The source as UTF-8 bytes and the byte offset where each line starts.
-        let bytes: [UInt8]
-        let lineStarts: [Int]
+        let source: SourceLines
 
-        init(file: String, limits: Limits, text: String) {
+        init(file: String, limits: Limits, source: SourceLines) {
             self.file = file
             self.limits = limits
             self.budget = limits.maxNodes
-            let bytes = Array(text.utf8)
-            var starts = [0]
-            for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
-            self.bytes = bytes
-            self.lineStarts = starts
+            self.source = source
         }
 
         mutating func convert(_ node: Node, depth: Int) throws -> YNode {
@@ -132,7 +138,7 @@ public struct YAMLDocument: Sendable {
                 let quoted = s.style == .singleQuoted || s.style == .doubleQuoted || s.style == .literal || s.style == .folded
                 var column: Int?
                 if s.style == .plain || s.style == .singleQuoted || s.style == .doubleQuoted {
-                    column = verbatimColumn(s.string, at: loc, skip: s.style == .plain ? 0 : 1)
+                    column = source.verbatimColumn(s.string, at: loc, skip: s.style == .plain ? 0 : 1)
                 }
                 return YNode(.scalar(s.string, quoted: quoted), at: loc, valueColumn: column)
             case .sequence(let seq):
@@ -156,25 +162,6 @@ public struct YAMLDocument: Sendable {
             case .alias:
                 throw ConversionError(rule: "yaml-syntax", message: "unresolved alias", location: loc)
             }
-        }
-
-        /// The column where `value` starts if the source holds it verbatim on the node's line.
-        /// Columns count unicode scalars (as libyaml does): skip that many UTF-8 sequences.
-        func verbatimColumn(_ value: String, at loc: SourceLocation, skip: Int) -> Int? {
-            guard loc.line >= 1, loc.line <= lineStarts.count else { return nil }
-            var i = lineStarts[loc.line - 1]
-            var scalarsToSkip = loc.column - 1 + skip
-            while scalarsToSkip > 0 {
-                guard i < bytes.count, bytes[i] != UInt8(ascii: "\n") else { return nil }
-                i += 1
-                while i < bytes.count, bytes[i] & 0xC0 == 0x80 { i += 1 }  // continuation bytes
-                scalarsToSkip -= 1
-            }
-            for b in value.utf8 {
-                guard i < bytes.count, bytes[i] == b, b != UInt8(ascii: "\n") else { return nil }
-                i += 1
-            }
-            return loc.column + skip
         }
     }
 
@@ -201,11 +188,52 @@ public struct YAMLDocument: Sendable {
     /// Cheap pre-scan for flow-style nesting (`[[[[...`) and block sequences opened
     /// on one line (`- - - - ...`), the two ways to nest deeply in few bytes.
     static func flowDepthExceeded(_ text: String, limit: Int, file: String) -> (Int, SourceLocation)? {
+        var text = text
+        return text.withUTF8 { utf8 in
+            // Flow nesting needs more than `limit` openers. Without that many, only a line's
+            // leading dashes can nest deeply, and those are found without walking every byte.
+            var openers = 0
+            for byte in utf8 where byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") { openers += 1 }
+            if openers <= limit { return leadingDashesExceeded(utf8, limit: limit, file: file) }
+            return flowDepthExceeded(utf8, limit: limit, file: file)
+        }
+    }
+
+    /// The full scan's dash rule alone: more than `limit` dashes among a line's leading
+    /// dashes, spaces and tabs (all ASCII, so a column is a byte offset).
+    static func leadingDashesExceeded(_ utf8: UnsafeBufferPointer<UInt8>, limit: Int, file: String) -> (Int, SourceLocation)? {
+        guard let base = utf8.baseAddress else { return nil }
+        var line = 1, start = 0
+        while true {
+            var i = start, dashes = 0
+            while i < utf8.count {
+                let byte = utf8[i]
+                if byte == UInt8(ascii: "-") {
+                    dashes += 1
+                    if dashes > limit { return (dashes, SourceLocation(file: file, line: line, column: i - start + 1)) }
+                } else if byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") {
+                    break
+                }
+                i += 1
+            }
+            guard i < utf8.count, let newline = memchr(base + i, Int32(UInt8(ascii: "\n")), utf8.count - i) else { return nil }
+            start = base.distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
+            line += 1
+        }
+    }
+
+    static func flowDepthExceeded(_ utf8: UnsafeBufferPointer<UInt8>, limit: Int, file: String) -> (Int, SourceLocation)? {
         var depth = 0, line = 1, column = 0
         var inSingle = false, inDouble = false, inComment = false, atLineStart = true, dashes = 0
-        for scalar in text.unicodeScalars {
+        // Over UTF-8 bytes: every character looked for is ASCII, and a column is one
+        // unicode scalar, so continuation bytes are skipped without counting.
+        let newline = UInt8(ascii: "\n"), dash = UInt8(ascii: "-"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+        let single = UInt8(ascii: "'"), double = UInt8(ascii: "\""), hash = UInt8(ascii: "#")
+        let openers: (UInt8, UInt8) = (UInt8(ascii: "["), UInt8(ascii: "{")), closers: (UInt8, UInt8) = (UInt8(ascii: "]"), UInt8(ascii: "}"))
+        for byte in utf8 {
+            if byte & 0xC0 == 0x80 { continue }
             column += 1
-            if scalar == "\n" {
+            if byte == newline {
                 line += 1; column = 0
                 inComment = false; atLineStart = true; dashes = 0
                 inSingle = false
@@ -213,22 +241,23 @@ public struct YAMLDocument: Sendable {
             }
             if inComment { continue }
             if atLineStart {
-                if scalar == "-" { dashes += 1; if dashes > limit { return (dashes, SourceLocation(file: file, line: line, column: column)) }; continue }
-                if scalar == " " || scalar == "\t" { continue }
+                if byte == dash { dashes += 1; if dashes > limit { return (dashes, SourceLocation(file: file, line: line, column: column)) }; continue }
+                if byte == space || byte == tab { continue }
                 atLineStart = false
             }
-            switch scalar {
-            case "'" where !inDouble: inSingle.toggle()
-            case "\"" where !inSingle: inDouble.toggle()
-            case "#" where !inSingle && !inDouble: inComment = true
-            case "[", "{":
+            if byte == single, !inDouble {
+                inSingle.toggle()
+            } else if byte == double, !inSingle {
+                inDouble.toggle()
+            } else if byte == hash, !inSingle, !inDouble {
+                inComment = true
+            } else if byte == openers.0 || byte == openers.1 {
                 if !inSingle && !inDouble {
                     depth += 1
                     if depth > limit { return (depth, SourceLocation(file: file, line: line, column: column)) }
                 }
-            case "]", "}":
+            } else if byte == closers.0 || byte == closers.1 {
                 if !inSingle && !inDouble { depth = max(0, depth - 1) }
-            default: break
             }
         }
         return nil

@@ -2,9 +2,9 @@ import Foundation
 
 /// A YAML node that remembers where it came from, so every later diagnostic can point at it.
 ///
-/// We convert Yams' `Node` into this small tree once, with limits, instead of walking
-/// `Yams.Node` everywhere: aliases are expanded here under a budget, which is what
-/// keeps "billion laughs" documents bounded.
+/// We build this small tree once, with limits (from libyaml's events, or from Yams' `Node`
+/// for unusual documents), instead of walking `Yams.Node` everywhere: aliases are charged
+/// to a node budget as they are expanded, which is what keeps "billion laughs" documents bounded.
 public struct YNode: Sendable, Hashable {
     public indirect enum Kind: Sendable, Hashable {
         case scalar(String, quoted: Bool)

@@ -85,7 +85,7 @@ public enum BatchValidation {
     }
 
     public static func run(files: [String], catalog: ActionCatalog, profile: Profile? = nil) -> Result {
-        let loaded = loadAll(files)
+        var loaded = loadAll(files)
         var diags: [Diagnostic] = []
         var sources: [String: String] = [:]
         var runbookCount = 0, profileCount = 0
@@ -147,16 +147,53 @@ public enum BatchValidation {
         }
         let invalid = perFile.filter(\.hasErrors).count
         for fileDiags in perFile { diags += fileDiags }
-        return Result(diagnostics: unique(diags).sortedForOutput(), sources: sources, runbooks: runbookCount,
-                      profiles: profileCount, invalidFiles: invalid)
+        let result = Result(diagnostics: unique(diags).sortedForOutput(), sources: sources, runbooks: runbookCount,
+                            profiles: profileCount, invalidFiles: invalid)
+        // Every tree of the batch dies here; freeing them is a serial tail nobody waits for.
+        let leftovers = Leftovers()
+        leftovers.items = [loaded, contexts, byDirectory, loadedRunbooks]
+        (loaded, contexts, byDirectory, loadedRunbooks) = ([], [], [:], [:])
+        releaseInBackground(leftovers)
+        return result
+    }
+
+    /// Values to free off the caller's path.
+    final class Leftovers: @unchecked Sendable {
+        var items: [Any] = []
+    }
+
+    /// Drops `leftovers`' values on another thread, so the caller (rendering, then exiting)
+    /// does not wait for a large batch's trees to be freed one node at a time.
+    static func releaseInBackground(_ leftovers: Leftovers) {
+        DispatchQueue.global(qos: .utility).async { leftovers.items = [] }
     }
 
     /// A cheap normal form for paths as this tool builds them (`dir/name.yaml`, `./x`),
     /// so a file named twice is loaded once; Foundation's standardizingPath touches the disk.
     static func pathKey(_ path: String) -> String {
+        isNormal(path) ? path : pathKeySplitting(path)
+    }
+
+    static func pathKeySplitting(_ path: String) -> String {
         var parts: [Substring] = []
         for part in path.split(separator: "/", omittingEmptySubsequences: true) where part != "." { parts.append(part) }
         return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
+    }
+
+    /// True when `pathKey` would return `path` unchanged: no empty or `.` component, no
+    /// trailing slash. Keys are made for every file of a batch, twice.
+    static func isNormal(_ path: String) -> Bool {
+        var segment = 0, dotOnly = false, first = true
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "/") {
+                if (segment == 0 && !first) || dotOnly { return false }
+                segment = 0; dotOnly = false; first = false
+                continue
+            }
+            dotOnly = segment == 0 && byte == UInt8(ascii: ".")
+            segment += 1
+        }
+        return segment > 0 && !dotOnly
     }
 
     /// The same problem found twice (e.g. a file named twice) is reported once.

@@ -43,6 +43,6 @@ public struct RuleContext: Sendable {
     }
 
     static func callGraph(_ runbooks: [String: Runbook]) -> [String: [String]] {
-        runbooks.mapValues { rb in rb.runbookRunCalls.map(\.target) }
+        runbooks.mapValues(\.runbookRunTargets)
     }
 }

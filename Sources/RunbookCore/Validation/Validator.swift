@@ -27,7 +27,7 @@ public enum Validator {
 
     public static func validate(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
         var context = context
-        context.cachedFacts = RunbookFacts(runbook)
+        context.cachedFacts = RunbookFacts(runbook, in: context)
         return rules.flatMap { $0.check(runbook, in: context) }
     }
 

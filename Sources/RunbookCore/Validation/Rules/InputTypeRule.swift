@@ -7,7 +7,7 @@ public struct InputTypeRule: Rule {
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        for (site, spec) in context.facts(for: runbook).knownCalls(context) {
+        for (site, spec) in context.facts(for: runbook).knownCalls {
             for pair in site.call.inputs {
                 guard let input = spec.input(pair.key) else { continue }
                 for p in LiteralCheck.problems(pair.value, input.type, runbook: runbook) {

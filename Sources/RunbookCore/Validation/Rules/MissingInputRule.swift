@@ -7,7 +7,7 @@ public struct MissingInputRule: Rule {
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        for (site, spec) in context.facts(for: runbook).knownCalls(context) {
+        for (site, spec) in context.facts(for: runbook).knownCalls {
             let required = spec.inputs.filter { $0.required && $0.defaultValue == nil }
             for input in required {
                 let given = site.call.input(input.name)

@@ -15,7 +15,7 @@ public struct MissingTargetRule: Rule {
                               at: required.location, length: required.name.count,
                               notes: Notes.list("targets in \(profile.path)", available, orElse: "\(profile.path) defines no targets")))
         }
-        for use in context.facts(for: runbook).targetUses(context) {
+        for use in context.facts(for: runbook).targetUses {
             guard let decl = profile.target(use.name), decl.binding.kind != use.kind else { continue }
             let sameKind = profile.targets.filter { $0.binding.kind == use.kind }.map(\.name)
             out.append(.error(name, "target \(Notes.quote(use.name)) is a \(decl.binding.kind.rawValue) target in profile \(Notes.quote(profile.name)); \(use.action) needs a \(use.kind.rawValue) target",

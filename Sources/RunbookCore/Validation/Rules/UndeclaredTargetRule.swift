@@ -8,7 +8,7 @@ public struct UndeclaredTargetRule: Rule {
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
         let declared = runbook.requires.map(\.name)
-        return context.facts(for: runbook).targetUses(context).compactMap { use in
+        return context.facts(for: runbook).targetUses.compactMap { use in
             guard !declared.contains(use.name) else { return nil }
             return .error(name, "target \(Notes.quote(use.name)) is not listed in requires:\(Suggestions.didYouMean(use.name, in: declared))",
                           at: Notes.valueLocation(use.node), length: Notes.length(use.node),

@@ -7,7 +7,7 @@ public struct UnknownInputRule: Rule {
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        for (site, spec) in context.facts(for: runbook).knownCalls(context) {
+        for (site, spec) in context.facts(for: runbook).knownCalls {
             let valid = spec.inputs.map(\.name)
             for pair in site.call.inputs where spec.input(pair.key) == nil {
                 out.append(.error(name, "\(spec.name) has no input \(Notes.quote(pair.key))\(Suggestions.didYouMean(pair.key, in: valid))",

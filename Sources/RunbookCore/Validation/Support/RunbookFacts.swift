@@ -8,6 +8,10 @@ final class RunbookFacts: Sendable {
     let callSites: [CallSite]
     let templateSites: [TemplateSite]
     let runbookRunCalls: [(target: String, node: YNode, site: CallSite)]
+    /// Calls whose action is known and used in its own role, with its spec.
+    let knownCalls: [(site: CallSite, spec: ActionSpec)]
+    /// Target names written literally in target-typed inputs.
+    let targetUses: [TargetUse]
     private let identity: Identity
 
     private struct Identity: Equatable {
@@ -17,23 +21,21 @@ final class RunbookFacts: Sendable {
         }
     }
 
-    init(_ runbook: Runbook) {
+    /// `context` supplies the action specs that `knownCalls` and `targetUses` look up.
+    init(_ runbook: Runbook, in context: RuleContext) {
         stepRefs = runbook.stepRefs
-        callSites = runbook.callSites
-        templateSites = runbook.templateSites
-        runbookRunCalls = runbook.runbookRunCalls
+        callSites = Runbook.callSites(of: stepRefs)
+        templateSites = Runbook.templateSites(of: stepRefs, calls: callSites)
+        runbookRunCalls = Runbook.runbookRunCalls(in: callSites)
+        knownCalls = callSites.compactMap { site in
+            guard let spec = context.spec(site.call.name), spec.role == site.role.expectedRole else { return nil }
+            return (site, spec)
+        }
+        targetUses = Self.targetUses(of: callSites, in: context)
         identity = Identity(runbook)
     }
 
     func describes(_ runbook: Runbook) -> Bool { identity == Identity(runbook) }
-
-    /// Calls whose action is known and used in its own role, with its spec.
-    func knownCalls(_ context: RuleContext) -> [(site: CallSite, spec: ActionSpec)] {
-        callSites.compactMap { site in
-            guard let spec = context.spec(site.call.name), spec.role == site.role.expectedRole else { return nil }
-            return (site, spec)
-        }
-    }
 }
 
 extension RuleContext {
@@ -41,6 +43,6 @@ extension RuleContext {
     /// when a rule is called on its own.
     func facts(for runbook: Runbook) -> RunbookFacts {
         if let facts = cachedFacts, facts.describes(runbook) { return facts }
-        return RunbookFacts(runbook)
+        return RunbookFacts(runbook, in: self)
     }
 }

@@ -6,10 +6,18 @@ enum StepSection: Sendable {
 }
 
 /// A step together with where it sits, which decides what it may reference.
-struct StepRef: Sendable {
+/// A class, as `CallSite` is: every call and template site holds one, and rules pass
+/// sites around by the thousand; a struct copy retained each of the step's fields.
+final class StepRef: Sendable {
     let step: Step
     let section: StepSection
     let index: Int
+
+    init(step: Step, section: StepSection, index: Int) {
+        self.step = step
+        self.section = section
+        self.index = index
+    }
 }
 
 /// Where a call sits in its step. Checks and actions are not interchangeable, and
@@ -30,10 +38,16 @@ enum CallRole: String, Sendable {
     }
 }
 
-struct CallSite: Sendable {
+final class CallSite: Sendable {
     let call: ActionCall
     let role: CallRole
     let owner: StepRef
+
+    init(call: ActionCall, role: CallRole, owner: StepRef) {
+        self.call = call
+        self.role = role
+        self.owner = owner
+    }
 }
 
 /// A scalar that holds `${...}` references, wherever it was written.
@@ -129,9 +143,12 @@ extension Runbook {
             + onFailure.enumerated().map { StepRef(step: $1, section: .onFailure, index: $0) }
     }
 
-    var callSites: [CallSite] {
+    var callSites: [CallSite] { Self.callSites(of: stepRefs) }
+
+    /// The calls of `refs`' steps: each step's action, checks, then rollback.
+    static func callSites(of refs: [StepRef]) -> [CallSite] {
         var out: [CallSite] = []
-        for ref in stepRefs {
+        for ref in refs {
             let s = ref.step
             if let a = s.action { out.append(CallSite(call: a, role: .action, owner: ref)) }
             out += s.require.map { CallSite(call: $0, role: .require, owner: ref) }
@@ -143,6 +160,12 @@ extension Runbook {
 
     /// Every scalar containing `${`, parsed.
     var templateSites: [TemplateSite] {
+        let refs = stepRefs
+        return Self.templateSites(of: refs, calls: Self.callSites(of: refs))
+    }
+
+    /// The template sites of `refs` and their calls `calls`.
+    static func templateSites(of refs: [StepRef], calls: [CallSite]) -> [TemplateSite] {
         var out: [TemplateSite] = []
         func add(_ node: YNode, _ owner: StepRef, _ place: TemplateSite.Place) {
             guard let text = node.scalar, text.utf8.containsReferenceStart else { return }
@@ -164,26 +187,52 @@ extension Runbook {
             case .mapping(let pairs): pairs.forEach { addAll($0.value, owner, place) }
             }
         }
-        for ref in stepRefs {
+        for ref in refs {
             let s = ref.step
             if let f = s.forEach { addAll(f, ref, .forEach) }
             if let w = s.when { add(w.node, ref, .when) }
             if let c = s.confirm { add(c.node, ref, .confirm) }
             for m in s.manual { add(m.node, ref, .manual) }
         }
-        for site in callSites {
+        for site in calls {
             for pair in site.call.inputs { addInput(pair.value, site, pair.key, .whole) }
         }
         return out
     }
 
     /// `runbook.run` calls that name their runbook literally.
-    var runbookRunCalls: [(target: String, node: YNode, site: CallSite)] {
-        callSites.compactMap { site in
-            guard site.call.name == RunbookRunInputs.action, let node = site.call.input(RunbookRunInputs.runbook),
-                  let name = node.scalar, !node.isNull, !name.utf8.containsReferenceStart else { return nil }
-            return (name, node, site)
+    var runbookRunCalls: [(target: String, node: YNode, site: CallSite)] { Self.runbookRunCalls(in: callSites) }
+
+    static func runbookRunCalls(in calls: [CallSite]) -> [(target: String, node: YNode, site: CallSite)] {
+        calls.compactMap { site in
+            literalRunbookTarget(site.call).map { ($0.name, $0.node, site) }
         }
+    }
+
+    /// The targets of `runbookRunCalls`, in the same order, without building call sites:
+    /// the call graph of a whole directory is built from these before rules run.
+    var runbookRunTargets: [String] {
+        var out: [String] = []
+        func visit(_ call: ActionCall?) {
+            if let call, let target = Self.literalRunbookTarget(call) { out.append(target.name) }
+        }
+        // Fields through the subscript: binding each step would copy (retain) all of it.
+        for list in [steps, onFailure] {
+            for i in list.indices {
+                visit(list[i].action)
+                list[i].require.forEach(visit)
+                list[i].verify.forEach(visit)
+                visit(list[i].rollback)
+            }
+        }
+        return out
+    }
+
+    /// The runbook a `runbook.run` call names literally (not through `${...}`).
+    static func literalRunbookTarget(_ call: ActionCall) -> (name: String, node: YNode)? {
+        guard call.name == RunbookRunInputs.action, let node = call.input(RunbookRunInputs.runbook),
+              let name = node.scalar, !node.isNull, !name.utf8.containsReferenceStart else { return nil }
+        return (name, node)
     }
 
     /// Every step id, in order.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A literal target name given to a target-typed input.
-struct TargetUse {
+struct TargetUse: Sendable {
     let name: String
     let node: YNode
     let kind: TargetKind
@@ -11,7 +11,7 @@ struct TargetUse {
 extension RunbookFacts {
     /// Target names written literally in target-typed inputs (names from `${...}`
     /// are only known at run time, where the binder checks them).
-    func targetUses(_ context: RuleContext) -> [TargetUse] {
+    static func targetUses(of callSites: [CallSite], in context: RuleContext) -> [TargetUse] {
         var out: [TargetUse] = []
         for site in callSites {
             guard let spec = context.spec(site.call.name) else { continue }
