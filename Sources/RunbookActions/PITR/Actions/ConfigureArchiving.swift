@@ -64,7 +64,7 @@ struct ConfigureArchiving: PITRAction {
         if !call.has("server_user") { ops.append(.command(c.owner)) }
         ops += [.command(c.makeArchive), .command(c.archiveWritable), .command(c.alter),
                 .builtin("only if wal_level or archive_mode changed" + ((try? call.bool("restart")) == false ? ": fail (restart: false)" : ":")),
-                .command(c.restart), .command(c.currentSettings)]
+                .command(c.restart), .builtin("poll until it answers:"), .command(server.ping), .command(c.currentSettings)]
         return ops
     }
 
@@ -93,6 +93,7 @@ struct ConfigureArchiving: PITRAction {
             if before["archive_mode"] != "on" { changes.append("archive_mode \(before["archive_mode"] ?? "?") -> on") }
             run.log("restarting the server: " + changes.joined(separator: ", "))
             try await run.must(c.restart, "restarting the server", timeout: try call.duration("restart_timeout") + 30, show: true)
+            try await run.waitUntilAccepting(server, for: try call.duration("restart_timeout"))
             restarted = true
         }
         // A reload reaches new sessions asynchronously: poll briefly until the settings show.
