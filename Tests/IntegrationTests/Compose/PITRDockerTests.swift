@@ -303,3 +303,31 @@ final class PITRDockerTests: XCTestCase {
         try psql("INSERT INTO pitr_events (batch, n) VALUES (5, 1)")
     }
 }
+
+extension PITRDockerTests {
+    /// A base backup in the container's own writable layer could never be unpacked by a
+    /// recovery (that happens in a one-off container, which does not see it) and would vanish
+    /// with the container: base-backup refuses to take one, and pitr refuses one before
+    /// anything is stopped.
+    func testBackupsOutsideTheServiceVolumesAreRefusedBeforeAnythingIsStopped() throws {
+        try prepare(rootContainer: true)
+        let after = try archiveBackupAndWriteBatches()
+        let inContainerOnly = "/tmp/pitr-backups"
+        let refused = try runbook("base-backup", ["backup_dir": inContainerOnly])
+        XCTAssertNotEqual(refused.status, 0, refused.text)
+        XCTAssertTrue(refused.text.contains("\(inContainerOnly) is not on a volume of \(Self.service)"), refused.text)
+        XCTAssertEqual(try stack.compose(["exec", "-T", Self.service, "ls", "-A", inContainerOnly])
+            .trimmingCharacters(in: .whitespacesAndNewlines), "", "no backup, no probe file left behind")
+
+        // The good backup copied there by hand: the running server's container sees it, a recovery would not.
+        try stack.compose(["exec", "-T", Self.service, "cp", "-a", "/backups/aqstream/base/.", inContainerOnly])
+        let startedBefore = try stack.startedAt(Self.service)
+        let out = try runbook("pitr", ["backup_dir": inContainerOnly, "target_time": after[1].postgresText])
+        XCTAssertNotEqual(out.status, 0, out.text)
+        XCTAssertTrue(out.text.contains("missing from a one-off container of \(Self.service) (is \(inContainerOnly) on a volume?)"), out.text)
+        XCTAssertEqual(try stack.startedAt(Self.service), startedBefore, "the server was never stopped")
+        XCTAssertEqual(try settledState(), "running healthy")
+        XCTAssertTrue(try siblings("pgdata.").isEmpty, "nothing was moved")
+        XCTAssertEqual(try batches(), "1:100 2:100 3:100 4:100")
+    }
+}
