@@ -305,12 +305,19 @@ final class PITRDockerTests: XCTestCase {
 }
 
 extension PITRDockerTests {
-    /// A base backup in the container's own writable layer could never be unpacked by a
-    /// recovery (that happens in a one-off container, which does not see it) and would vanish
-    /// with the container: base-backup refuses to take one, and pitr refuses one before
-    /// anything is stopped.
-    func testBackupsOutsideTheServiceVolumesAreRefusedBeforeAnythingIsStopped() throws {
+    /// What is in the container's own writable layer vanishes with the container, and a base
+    /// backup there could never be unpacked by a recovery (that happens in a one-off
+    /// container, which does not see it): wal-archiving-setup refuses such an archive before
+    /// changing anything, base-backup refuses to take such a backup, and pitr refuses one
+    /// before anything is stopped.
+    func testArchivesAndBackupsOutsideTheServiceVolumesAreRefused() throws {
         try prepare(rootContainer: true)
+        let noArchive = try runbook("wal-archiving-setup", ["archive_dir": "/tmp/wal_archive"])
+        XCTAssertNotEqual(noArchive.status, 0, noArchive.text)
+        XCTAssertTrue(noArchive.text.contains("/tmp/wal_archive is not on a volume of \(Self.service)"), noArchive.text)
+        XCTAssertEqual(try psql("SHOW archive_mode"), "off", "nothing was changed")
+        XCTAssertEqual(try psql("SHOW archive_command"), "(disabled)")
+
         let after = try archiveBackupAndWriteBatches()
         let inContainerOnly = "/tmp/pitr-backups"
         let refused = try runbook("base-backup", ["backup_dir": inContainerOnly])

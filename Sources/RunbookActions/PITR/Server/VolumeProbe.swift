@@ -1,10 +1,11 @@
 import RunbookCore
 
 /// For `via: compose`: whether a directory the running server's container writes to is also
-/// seen by a one-off container of the service, i.e. lies on a volume. A recovery unpacks the
-/// base backup in a one-off container (the server's is stopped), so backups written to the
-/// container's own writable layer could never be restored, and would vanish with the
-/// container. A probe file is created through `exec`, looked for through `run`, and removed.
+/// seen by a one-off container of the service, i.e. lies on a volume. What is written to the
+/// container's own writable layer vanishes when the container is recreated, and a recovery
+/// unpacks the base backup in a one-off container (the server's is stopped), so backups and
+/// the WAL archive must be on volumes. A probe file is created through `exec`, looked for
+/// through `run`, and removed.
 struct VolumeProbe {
     let server: PITRServer
     let directory: String
