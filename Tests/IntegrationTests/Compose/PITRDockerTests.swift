@@ -309,8 +309,8 @@ extension PITRDockerTests {
     /// backup there could never be unpacked by a recovery (that happens in a one-off
     /// container, which does not see it): wal-archiving-setup refuses such an archive before
     /// changing anything, base-backup refuses to take such a backup, and pitr refuses one
-    /// before anything is stopped.
-    func testArchivesAndBackupsOutsideTheServiceVolumesAreRefused() throws {
+    /// before anything is stopped. Then pruning, with the backups where they belong.
+    func testArchivesAndBackupsOutsideTheServiceVolumesAreRefusedAndPruningKeepsWhatTheOldestNeeds() throws {
         try prepare(rootContainer: true)
         let noArchive = try runbook("wal-archiving-setup", ["archive_dir": "/tmp/wal_archive"])
         XCTAssertNotEqual(noArchive.status, 0, noArchive.text)
@@ -336,5 +336,15 @@ extension PITRDockerTests {
         XCTAssertEqual(try settledState(), "running healthy")
         XCTAssertTrue(try siblings("pgdata.").isEmpty, "nothing was moved")
         XCTAssertEqual(try batches(), "1:100 2:100 3:100 4:100")
+
+        // Where they belong, a second backup prunes the archive through the container: the
+        // segments before the oldest backup's start go, everything from it on stays.
+        try mustSucceed("base-backup", ["prune_wal": "true"])
+        XCTAssertEqual(try catalog().backups.count, 2)
+        let oldestStart = try XCTUnwrap(try catalog().oldest?.startSegment)
+        let kept = try archivedSegments().compactMap { WALSegment(fileName: $0) }
+        XCTAssertFalse(kept.contains { $0.number < oldestStart.number }, "\(kept)")
+        XCTAssertEqual(Set(kept.map(\.number)), Set(oldestStart.number...(try XCTUnwrap(kept.map(\.number).max()))))
+        XCTAssertGreaterThan(oldestStart.number, 1, "there was something to prune")
     }
 }
