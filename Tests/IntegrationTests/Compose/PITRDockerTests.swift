@@ -267,7 +267,8 @@ final class PITRDockerTests: XCTestCase {
         }
         // Compose runs the service again, and it is a normal primary that takes writes.
         XCTAssertEqual(try settledState(), "running healthy")
-        print("states after pitr: \(try stack.states())")
+        XCTAssertEqual(Set(try stack.engine.docker(["ps", "-a", "--format", "{{.Names}}"]).split(separator: "\n").map(String.init)),
+                       Set(ComposeStack.services.map { "\(ComposeStack.projectName)-\($0)-1" }), "no one-off container is left behind")
         try psql("INSERT INTO pitr_events (batch, n) VALUES (5, 1)")
         // The work happened in the container: nothing ran on the host but docker.
         let audit = try String(contentsOfFile: state + "/audit.jsonl", encoding: .utf8)
