@@ -125,6 +125,7 @@ final class PITRDockerTests: XCTestCase {
 
     // MARK: - Looking from outside (independent of the code under test)
 
+    @discardableResult
     private func psql(_ sql: String) throws -> String { try stack.psql("postgres", sql) }
 
     private func clock() throws -> Instant {
@@ -155,13 +156,13 @@ final class PITRDockerTests: XCTestCase {
     /// Compose's view of the service once its health check has had a chance to run again.
     private func settledState() throws -> String {
         let deadline = Date().addingTimeInterval(30)
-        var state = ""
+        var current = ""
         repeat {
-            state = try stack.states()[Self.service] ?? "(none)"
-            if state != "running starting" { break }
+            current = try stack.states()[Self.service] ?? "(none)"
+            if current != "running starting" { break }
             usleep(250_000)
         } while Date() < deadline
-        return state
+        return current
     }
 
     private func mode(_ path: String) throws -> (mode: mode_t, uid: uid_t) {
