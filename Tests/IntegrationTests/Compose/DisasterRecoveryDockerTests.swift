@@ -100,20 +100,7 @@ final class DisasterRecoveryDockerTests: XCTestCase {
           s3_access_key: {env: RUNBOOK_TEST_S3_ACCESS_KEY}
           s3_secret_key: {env: RUNBOOK_TEST_S3_SECRET_KEY}
         targets:
-          stack:
-            compose:
-              project_dir: \(stack.projectDir)
-              project_name: \(ComposeStack.projectName)
-          db:
-            postgres:
-              via: compose
-              compose: stack
-              service: postgres-shared
-              # Over TCP with the password: it reaches the tools only as `-e PGPASSWORD`.
-              host: 127.0.0.1
-              port: \(stack.pgPort)
-              user: aqstream
-              password: "${secrets.pg_password}"
+        \(stack.profileTargets())
           media:
             s3:
               endpoint: \(stack.s3Endpoint)

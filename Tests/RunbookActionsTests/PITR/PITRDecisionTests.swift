@@ -32,6 +32,7 @@ final class PITRDecisionTests: XCTestCase {
             p.on({ $0.contains("test") })
             p.on(containing: "ALTER SYSTEM")
             p.on(containing: "restart")
+            p.on({ $0.last == "SELECT 1" })
             let a = ConfigureArchiving()
             let result = try await a.run(plans.call(a, ["archive_dir": .string("/arch"), "archive_timeout": .string("5s"),
                                                         "server_user": .string("postgres")]),
@@ -39,6 +40,7 @@ final class PITRDecisionTests: XCTestCase {
             XCTAssertTrue(result.succeeded, "\(before): \(result.message ?? "")")
             XCTAssertEqual(result.outputs["restarted"], .bool(expectRestart), before)
             XCTAssertEqual(p.argvs.contains { $0.last == "restart" }, expectRestart, before)
+            XCTAssertEqual(p.argvs.contains { $0.last == "SELECT 1" }, expectRestart, "after a restart, waits until the server answers (\(before))")
             let alter = p.argvs.first { $0.contains { $0.hasPrefix("ALTER SYSTEM SET wal_level") } } ?? []
             XCTAssertTrue(alter.contains(parts[0] == "logical" ? "ALTER SYSTEM SET wal_level = 'logical'" : "ALTER SYSTEM SET wal_level = 'replica'"),
                           "wal_level is never lowered (\(before))")

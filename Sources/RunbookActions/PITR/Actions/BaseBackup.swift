@@ -125,7 +125,9 @@ struct BaseBackup: PITRAction {
         let s = try settings(call, context)
         let c = try commands(call, server, s)
         let store = CatalogStore(server: server, directory: s.dir)
-        var ops: [PlannedOperation] = [.command(c.facts), .command(c.absent), .command(c.makeDir), .command(c.basebackup),
+        var ops: [PlannedOperation] = [.command(c.facts), .command(c.absent), .command(c.makeDir)]
+        ops += VolumeProbe(server: server, directory: s.dir).planned
+        ops += [.command(c.basebackup),
                                        .command(c.clock), .command(c.backupLabel), .command(c.manifestTail), .command(c.listFiles)]
         if s.verify {
             ops.append(.command(c.verifierVersion))
@@ -158,6 +160,7 @@ struct BaseBackup: PITRAction {
             throw PITRFailure("\(s.final), \(s.partial) or \(s.scratch) already exists: an earlier backup with this id (or its leftovers); choose another id or inspect and remove them")
         }
         try await run.must(c.makeDir, "creating \(s.dir)")
+        try await VolumeProbe(server: server, directory: s.dir).require(run, "so a recovery (which unpacks backups in one while the server is stopped) could not read this backup")
         run.log("pg_basebackup into \(s.partial)")
         try await run.must(c.basebackup, "pg_basebackup", timeout: run.context.timeout, show: true)
         let stopClock = try await run.rows(c.clock, "reading the server clock").first ?? ""

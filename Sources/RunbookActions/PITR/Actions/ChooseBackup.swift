@@ -4,7 +4,9 @@ import RunbookEngine
 
 /// `pitr.choose-backup`: picks the base backup a recovery starts from: the newest one that
 /// finished before the recovery target (or the one named by `backup`), and checks its files
-/// are still there. Changes nothing.
+/// are still there, where the unpack step will read them: for compose, from a one-off
+/// container (the server's is stopped by then), so backups outside the service's volumes are
+/// refused before anything is stopped. Changes nothing.
 struct ChooseBackup: PITRAction {
     let spec = ActionSpec("pitr.choose-backup", summary: "Choose the newest cataloged base backup that ends before the recovery target.", inputs: [
         PITRServer.targetInput,
@@ -23,7 +25,7 @@ struct ChooseBackup: PITRAction {
         _ = try RecoveryTarget.from(call)
         let store = CatalogStore(server: try PITRServer(call, context), directory: try call.string("backup_dir"))
         return [.command(store.exists), .command(store.read), .builtin("choose the newest backup ending before the target"),
-                .command(store.server.onHost(["test", "-f", "<backup_path>/backup_manifest"]))]
+                .command(store.server.onHost(["test", "-f", "<backup_path>/<each file>"], serverStopped: true))]
     }
 
     static func choose(_ catalog: BaseBackupCatalog, for target: RecoveryTarget, pinned: String?) throws -> BaseBackupRecord {
@@ -57,7 +59,9 @@ struct ChooseBackup: PITRAction {
         let record = try Self.choose(catalog, for: target, pinned: pinned)
         let path = store.directory + "/" + record.id
         for file in record.files {
-            try await run.must(server.onHost(["test", "-f", path + "/" + file]), "backup \(record.id) is cataloged but \(path)/\(file) is missing")
+            var missing = "backup \(record.id) is cataloged but \(path)/\(file) is missing"
+            if let (_, service) = server.compose { missing += " from a one-off container of \(service) (is \(store.directory) on a volume?)" }
+            try await run.must(server.onHost(["test", "-f", path + "/" + file], serverStopped: true), missing, timeout: 120)
         }
         return .ok("base backup \(record.id) (ended \(record.stopTime), consistent from \(record.stopLSN))", outputs: [
             "backup_id": .string(record.id), "backup_path": .string(path), "start_wal_file": .string(record.startWALFile),

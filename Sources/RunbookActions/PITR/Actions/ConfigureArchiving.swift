@@ -62,9 +62,11 @@ struct ConfigureArchiving: PITRAction {
         let c = try commands(call, server, owner: owner, walLevel: try call.string("wal_level"))
         var ops: [PlannedOperation] = [.command(c.currentSettings)]
         if !call.has("server_user") { ops.append(.command(c.owner)) }
-        ops += [.command(c.makeArchive), .command(c.archiveWritable), .command(c.alter),
+        ops += [.command(c.makeArchive), .command(c.archiveWritable)]
+        ops += VolumeProbe(server: server, directory: try call.string("archive_dir")).planned
+        ops += [.command(c.alter),
                 .builtin("only if wal_level or archive_mode changed" + ((try? call.bool("restart")) == false ? ": fail (restart: false)" : ":")),
-                .command(c.restart), .command(c.currentSettings)]
+                .command(c.restart), .builtin("poll until it answers:"), .command(server.ping), .command(c.currentSettings)]
         return ops
     }
 
@@ -80,6 +82,7 @@ struct ConfigureArchiving: PITRAction {
         let dir = try call.string("archive_dir")
         try await run.must(c.makeArchive, "creating the archive directory \(dir)")
         try await run.must(c.archiveWritable, "the archive directory \(dir) must be a directory the server user \(owner) can write")
+        try await VolumeProbe(server: server, directory: dir).require(run, "so the archive would vanish with the container (docker compose up after a change of image or configuration recreates it)")
         try await run.must(c.alter, "ALTER SYSTEM")
 
         let needsRestart = before["wal_level"] != walLevel || before["archive_mode"] != "on"
@@ -93,6 +96,7 @@ struct ConfigureArchiving: PITRAction {
             if before["archive_mode"] != "on" { changes.append("archive_mode \(before["archive_mode"] ?? "?") -> on") }
             run.log("restarting the server: " + changes.joined(separator: ", "))
             try await run.must(c.restart, "restarting the server", timeout: try call.duration("restart_timeout") + 30, show: true)
+            try await run.waitUntilAccepting(server, for: try call.duration("restart_timeout"))
             restarted = true
         }
         // A reload reaches new sessions asynchronously: poll briefly until the settings show.

@@ -45,7 +45,7 @@ struct RestoreOriginal: PITRAction {
             putBack: server.onHost(["mv", "-T", "--", original, data], as: user, serverStopped: true),
             sync: server.onHost(["sync", "--", DataDirectory.parent(of: data)], serverStopped: true),
             start: try server.start(as: owner, logFile: try server.logFile(call), wait: true, timeout: timeout),
-            ping: server.psql(["SELECT 1"]))
+            ping: server.ping)
     }
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
@@ -87,9 +87,7 @@ struct RestoreOriginal: PITRAction {
         } catch let failure as PITRFailure {
             throw PITRFailure(failure.description + (try await ServerLog.tail(server, call, run)))
         }
-        _ = try await run.poll(every: 0.25, for: try call.duration("timeout"), "waiting for the server to accept connections") { () -> Bool? in
-            try await run.attempt(c.ping, timeout: 30).succeeded ? true : nil
-        }
+        try await run.waitUntilAccepting(server, for: try call.duration("timeout"))
         return .ok("original data directory back in \(data), server running" + (failedAttempt.isEmpty ? "" : "; failed recovery kept in \(failedAttempt)"),
                    outputs: ["failed_attempt": .string(failedAttempt)])
     }

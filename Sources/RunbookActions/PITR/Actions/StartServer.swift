@@ -15,7 +15,7 @@ struct StartServer: PITRAction {
     func commands(_ call: ResolvedCall, _ server: PITRServer, owner: String) throws -> (status: CommandLine, start: CommandLine, ping: CommandLine) {
         (try server.status(as: owner),
          try server.start(as: owner, logFile: try server.logFile(call), wait: true, timeout: Int(try call.duration("timeout"))),
-         server.psql(["SELECT 1"]))
+         server.ping)
     }
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
@@ -40,9 +40,7 @@ struct StartServer: PITRAction {
         } catch let failure as PITRFailure {
             throw PITRFailure(failure.description + (try await ServerLog.tail(server, call, run)))
         }
-        _ = try await run.poll(every: 0.25, for: timeout, "waiting for the server to accept connections") { () -> Bool? in
-            try await run.attempt(c.ping, timeout: 30).succeeded ? true : nil
-        }
+        try await run.waitUntilAccepting(server, for: timeout)
         return .ok("server started", outputs: ["was_running": .bool(false)])
     }
 }

@@ -125,6 +125,15 @@ final class PITRRun: @unchecked Sendable {
         }
     }
 
+    /// Polls `server.ping` until the server accepts connections. Needed after every start or
+    /// restart: `docker compose start/restart` return once the container runs, long before
+    /// PostgreSQL answers ("the database system is starting up").
+    func waitUntilAccepting(_ server: PITRServer, for seconds: Double) async throws {
+        try await poll(every: 0.25, for: seconds, "waiting for the server to accept connections") { () -> Bool? in
+            try await attempt(server.ping, timeout: 30).succeeded ? true : nil
+        }
+    }
+
     /// Polls `probe` every `interval` seconds until it returns a value or `deadline` passes.
     @discardableResult
     func poll<T>(every interval: Double, for seconds: Double, _ what: String,

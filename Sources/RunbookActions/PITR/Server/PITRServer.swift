@@ -89,6 +89,9 @@ struct PITRServer: Sendable {
         return transport.wrap(CommandLine(argv: argv, environment: clientEnvironment))
     }
 
+    /// `SELECT 1`: succeeds once the server accepts connections.
+    var ping: CommandLine { psql(["SELECT 1"]) }
+
     /// A client tool with the connection options, through the transport.
     func client(_ tool: String, _ arguments: [String]) -> CommandLine {
         transport.wrap(CommandLine(argv: [self.tool(tool)] + connectionArguments + arguments, environment: clientEnvironment))

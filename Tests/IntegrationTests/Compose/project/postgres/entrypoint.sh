@@ -5,6 +5,14 @@
 # initdb hooks; then it runs the server in the foreground, listening on 127.0.0.1 only.
 set -euo pipefail
 bin=/usr/lib/postgresql/15/bin
+
+# Started as root (docker-compose.root.yml), it drops to the server's user RUN_AS (uid:gid)
+# the way the official postgres image does with gosu; `docker compose exec` and `run` then
+# act as root unless given `-u`, as they do on a production host.
+if [ "$(/usr/bin/id -u)" = 0 ]; then
+  : "${RUN_AS:?started as root without RUN_AS (uid:gid of the server user)}"
+  exec /usr/bin/setpriv --reuid="${RUN_AS%:*}" --regid="${RUN_AS#*:}" --clear-groups /usr/bin/bash "$0" "$@"
+fi
 export PGDATA=/data/pgdata
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
