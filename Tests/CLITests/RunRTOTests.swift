@@ -144,7 +144,7 @@ final class RunRTOTests: XCTestCase {
         XCTAssertTrue(first.stdout.contains("RTO: not reached (run failed before step health)"), first.stdout)
         let id = try XCTUnwrap(h.runIDs.first)
         Thread.sleep(forTimeInterval: 1.0)
-        FileManager.default.createFile(atPath: h.work + "/ready", contents: Data())
+        _ = FileManager.default.createFile(atPath: h.work + "/ready", contents: Data())
 
         let second = try h.run(["resume", id])
         let secondEnded = Date()
@@ -156,7 +156,7 @@ final class RunRTOTests: XCTestCase {
         XCTAssertLessThanOrEqual(seconds, secondEnded.timeIntervalSince(started))
         XCTAssertEqual(try printedRTO(second.stdout).seconds, String(format: "%.1f", seconds), "the recovery held although a later step failed")
 
-        FileManager.default.createFile(atPath: h.work + "/done", contents: Data())
+        _ = FileManager.default.createFile(atPath: h.work + "/done", contents: Data())
         let third = try h.run(["resume", id])
         XCTAssertEqual(third.status, 0, third.stdout + third.stderr)
         XCTAssertEqual(h.log, ["restore", "health", "after"])

@@ -17,14 +17,14 @@ final class SecretResolverTests: XCTestCase {
 
     func testFromPrivateFileWithTrailingNewlineStripped() throws {
         let path = dir + "/pw"
-        FileManager.default.createFile(atPath: path, contents: Data("s3cret\n".utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: path, contents: Data("s3cret\n".utf8), attributes: [.posixPermissions: 0o600])
         let decl = SecretDecl(name: "pw", file: path, location: here)
         XCTAssertEqual(try SecretResolver.resolve([decl], environment: [:]).get(), ["pw": "s3cret"])
     }
 
     func testGroupReadableFileIsRefused() throws {
         let path = dir + "/pw"
-        FileManager.default.createFile(atPath: path, contents: Data("s3cret".utf8), attributes: [.posixPermissions: 0o640])
+        _ = FileManager.default.createFile(atPath: path, contents: Data("s3cret".utf8), attributes: [.posixPermissions: 0o640])
         let decl = SecretDecl(name: "pw", file: path, location: here)
         guard case .failure(let f) = SecretResolver.resolve([decl], environment: [:]) else { return XCTFail("accepted a 0640 file") }
         XCTAssertTrue(f.items[0].description.contains("mode 640"), f.items[0].description)

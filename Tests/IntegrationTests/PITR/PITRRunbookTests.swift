@@ -28,6 +28,7 @@ final class PITRRunbookTests: XCTestCase {
         return try PITRRunbookCLI.run(name, cluster: cluster, profile: profile, params: all)
     }
 
+    @discardableResult
     func mustSucceed(_ name: String, _ params: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> PITRRunbookCLI.Output {
         let out = try runbook(name, params)
         XCTAssertEqual(out.status, 0, "runbook \(name) failed:\n\(out.text)", file: file, line: line)

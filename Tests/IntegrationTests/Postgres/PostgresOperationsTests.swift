@@ -77,7 +77,7 @@ final class PostgresOperationsTests: PostgresSuite {
             }
         }
         // A file the manifest does not know is never touched.
-        FileManager.default.createFile(atPath: backups + "/unmanaged.dump", contents: Data("PGDMP".utf8))
+        _ = FileManager.default.createFile(atPath: backups + "/unmanaged.dump", contents: Data("PGDMP".utf8))
         let inputs: [String: Value] = ["dir": .string(backups), "keep_days": 30, "keep_min": 2]
 
         let plan = try harness.plan(Retention(), inputs)

@@ -23,7 +23,7 @@ final class FileActionsTests: XCTestCase {
     }
 
     func testExistsChecksPathAndType() async throws {
-        FileManager.default.createFile(atPath: dir + "/f", contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/f", contents: Data("x".utf8))
         let exists = try await run(FileExists(), ["path": .string(dir + "/f")])
         XCTAssertTrue(exists.succeeded)
         let missing = try await run(FileExists(), ["path": .string(dir + "/nope")])
@@ -35,7 +35,7 @@ final class FileActionsTests: XCTestCase {
 
     func testMinSizeCatchesATinyArtifact() async throws {
         // The seed's failed dump still produced a ~20-byte gzip file.
-        FileManager.default.createFile(atPath: dir + "/dump.gz", contents: Data(repeating: 1, count: 20))
+        _ = FileManager.default.createFile(atPath: dir + "/dump.gz", contents: Data(repeating: 1, count: 20))
         let small = try await run(FileMinSize(), ["path": .string(dir + "/dump.gz"), "bytes": .int(1024)])
         XCTAssertFalse(small.succeeded)
         XCTAssertEqual(small.message, "\(dir!)/dump.gz is 20 bytes; at least 1024 expected")
@@ -71,7 +71,7 @@ final class FileActionsTests: XCTestCase {
     }
 
     func testSHA256MatchesAKnownDigest() async throws {
-        FileManager.default.createFile(atPath: dir + "/abc", contents: Data("abc".utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/abc", contents: Data("abc".utf8))
         let r = try await run(FileSHA256(), ["path": .string(dir + "/abc")])
         XCTAssertEqual(r.outputs["sha256"], .string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"))
         XCTAssertEqual(r.outputs["bytes"], .int(3))

@@ -72,17 +72,17 @@ final class DumpManifestTests: XCTestCase {
     func testDirectoryDigestChangesWhenAnyFileChanges() throws {
         let archive = dir + "/x.dir"
         try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: archive + "/toc.dat", contents: Data("toc".utf8))
-        FileManager.default.createFile(atPath: archive + "/3001.dat.gz", contents: Data("rows".utf8))
+        _ = FileManager.default.createFile(atPath: archive + "/toc.dat", contents: Data("toc".utf8))
+        _ = FileManager.default.createFile(atPath: archive + "/3001.dat.gz", contents: Data("rows".utf8))
         let before = try DumpDigest.sha256(of: archive)
         XCTAssertEqual(before, try DumpDigest.sha256(of: archive), "stable")
-        FileManager.default.createFile(atPath: archive + "/3001.dat.gz", contents: Data("rowz".utf8))
+        _ = FileManager.default.createFile(atPath: archive + "/3001.dat.gz", contents: Data("rowz".utf8))
         XCTAssertNotEqual(before, try DumpDigest.sha256(of: archive))
     }
 
     func testFileDigestIsSha256() throws {
         let path = dir + "/abc"
-        FileManager.default.createFile(atPath: path, contents: Data("abc".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("abc".utf8))
         XCTAssertEqual(try DumpDigest.sha256(of: path), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }

@@ -27,9 +27,9 @@ final class DumpSnifferTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         XCTAssertThrowsError(try DumpSniffer.sniff(path: dir)) { XCTAssertTrue("\($0)".contains("toc.dat")) }
-        FileManager.default.createFile(atPath: dir + "/toc.dat", contents: Data("PGDMP".utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/toc.dat", contents: Data("PGDMP".utf8))
         XCTAssertEqual(try DumpSniffer.sniff(path: dir), .directory)
-        FileManager.default.createFile(atPath: dir + "/toc.dat/../empty.sql", contents: Data())
+        _ = FileManager.default.createFile(atPath: dir + "/toc.dat/../empty.sql", contents: Data())
         XCTAssertThrowsError(try DumpSniffer.sniff(path: dir + "/empty.sql")) { XCTAssertTrue("\($0)".contains("empty")) }
         XCTAssertThrowsError(try DumpSniffer.sniff(path: dir + "/missing.dump")) { XCTAssertTrue("\($0)".contains("does not exist")) }
     }
