@@ -47,7 +47,8 @@ struct ResumeCommand: AsyncParsableCommand {
             throw RunbookExitCode.invalid.exitCode
         }
         guard let rb = loaded.runbook else { throw RunbookExitCode.invalid.exitCode }
-        let siblings = workspace.siblings()
+        // The runbooks load() read to validate the calls: the digest and the run see the same files.
+        let siblings = loaded.siblings
         let digest = PlanDigest.compute(runbook: rb, params: journal.params, profile: loaded.profile) { siblings[$0] }
         var changed: [String] = []
         if rb.digest != journal.runbookDigest { changed.append("runbook \(journal.runbookPath)") }
@@ -59,7 +60,7 @@ struct ResumeCommand: AsyncParsableCommand {
             Refusal.exit("\(changed.joined(separator: " and ")) changed since run \(runID) started (sha256 differs); review the change and pass --force to resume with it", .refused)
         }
         let request = RunRequest(runbook: rb, profile: loaded.profile, params: journal.params,
-                                 runbooksDirectory: workspace.runbooksDir, siblings: workspace.siblings(),
+                                 runbooksDirectory: workspace.runbooksDir, siblings: siblings,
                                  stateDirectory: state, planDigest: digest, options: try session.runOptions(force: force),
                                  resuming: journal)
         try await RunLauncher.launch(request, format: session.format)

@@ -61,13 +61,14 @@ struct RunCommand: AsyncParsableCommand {
                                             at: rb.requires.first?.location)])
             throw RunbookExitCode.invalid.exitCode
         }
-        let siblings = workspace.siblings()
+        // The runbooks load() read to validate the calls: the digest and the run see the same files.
+        let siblings = loaded.siblings
         let digest = PlanDigest.compute(runbook: rb, params: bound, profile: loaded.profile) { siblings[$0] }
         if let expected = planDigest, !PlanDigest.matches(expected, digest) {
             Refusal.exit("plan digest mismatch: expected \(expected), but runbook, params and profile now give \(digest); review the plan again", .refused)
         }
         let request = RunRequest(runbook: rb, profile: loaded.profile, params: bound, runbooksDirectory: workspace.runbooksDir,
-                                 siblings: workspace.siblings(), stateDirectory: StateDirectory.resolve(session.stateDir),
+                                 siblings: siblings, stateDirectory: StateDirectory.resolve(session.stateDir),
                                  planDigest: digest, options: options)
         try await RunLauncher.launch(request, format: session.format)
     }
