@@ -23,7 +23,10 @@ final class RunTerminalTests: XCTestCase {
             .map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        p.arguments = ["-qec", command, "/dev/null"]
+        // `exec`: script(1) runs the command through $SHELL, or /bin/sh when SHELL is unset (as in CI).
+        // dash does not exec a lone command, and a shell left in the pty's foreground group dies of
+        // the typed Ctrl-C, so script would report 130 instead of runbook's own exit status.
+        p.arguments = ["-qec", "exec " + command, "/dev/null"]
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = nil
         environment["TERM"] = "xterm"
