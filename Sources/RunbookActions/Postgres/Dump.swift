@@ -42,7 +42,7 @@ struct Dump: ExecutableAction {
         let name = DumpPipeline.fileName(base, format: format)
         try DumpPipeline.checkName(name)
         let finalPath = (directory as NSString).appendingPathComponent(name)
-        let options = format.pgDumpArguments(jobs: jobs, compression: compression)
+        let options = format.pgDumpArguments(jobs: jobs, compression: compression) + [SharedSnapshot.placeholder]
 
         var produce: [CommandLine] = []
         var cleanup: [CommandLine] = []
@@ -60,7 +60,6 @@ struct Dump: ExecutableAction {
             produce.append(endpoint.command("pg_dump", options, database: database, stdoutFile: finalPath))
         }
 
-        let statistics = endpoint.psql(database: database, sql: TableStatistics.statements(.rowCounts))
         var readBack: CommandLine?
         switch format {
         case .gzip:
@@ -72,7 +71,7 @@ struct Dump: ExecutableAction {
             readBack = nil
         }
         return DumpPipeline(database: database, kind: .database, format: format, directory: directory, name: name,
-                            produce: produce, cleanup: cleanup, statistics: statistics, readBack: readBack,
+                            produce: produce, cleanup: cleanup, statistics: .sharedSnapshot(endpoint, database: database), readBack: readBack,
                             trailer: format == .plain || format == .gzip ? "PostgreSQL database dump complete" : nil)
     }
 

@@ -31,7 +31,7 @@ struct DumpGlobals: ExecutableAction {
                                     stdoutFile: (directory as NSString).appendingPathComponent(name))
         let version = endpoint.psql(database: admin, sql: ["SELECT json_build_object('server_version', current_setting('server_version'))"])
         return DumpPipeline(database: "globals", kind: .globals, format: .plain, directory: directory, name: name,
-                            produce: [dump], cleanup: [], statistics: version, readBack: nil,
+                            produce: [dump], cleanup: [], statistics: .query(version), readBack: nil,
                             trailer: "PostgreSQL database cluster dump complete")
     }
 

@@ -37,8 +37,19 @@ struct ChildProcess {
             cArgs.forEach { free($0) }
             cEnv.forEach { free($0) }
         }
+        // The child would inherit the spawning thread's signal mask, and test threads
+        // (libdispatch workers) block most signals: SIGTERM and pgbench's SIGALRM included.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, "/bin/sh", &actions, nil, cArgs, cEnv)
+        let rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, cArgs, cEnv)
         guard rc == 0 else { throw SpawnError(description: "cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
         return ChildProcess(pid: pid)
     }

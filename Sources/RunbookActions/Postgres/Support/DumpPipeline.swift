@@ -5,6 +5,8 @@ import RunbookEngine
 /// How one artifact is produced and admitted into the manifest, shared by `postgres.dump`
 /// and `postgres.dump-globals`:
 ///
+/// 0. for a database, a psql session exports the snapshot pg_dump will dump in, and counts
+///    rows in it while pg_dump runs (`SharedSnapshot`);
 /// 1. the producer writes `NAME.partial` (a file via the runner's stdout redirection, which
 ///    renames it only when the process exited 0; a directory archive via `pg_dump -f`);
 /// 2. every process's exit status is checked; any failure removes everything it wrote;
@@ -25,11 +27,20 @@ struct DumpPipeline: Sendable {
     /// Processes that run after `produce` whatever happened (removing a container staging copy).
     var cleanup: [CommandLine]
     /// Server version and, for a database, exact row counts per table.
-    var statistics: CommandLine
+    var statistics: Statistics
     /// A process that reads the finished artifact back (`pg_restore --list`, `gzip -dc | tail`).
     var readBack: CommandLine?
     /// The text a SQL dump ends with when pg_dump finished writing it.
     var trailer: String?
+
+    /// Where the manifest's facts about the source come from.
+    enum Statistics: Sendable {
+        /// A query of its own (pg_dumpall's globals have no snapshot to share).
+        case query(CommandLine)
+        /// Row counts in the snapshot pg_dump dumps (see `SharedSnapshot`); `produce` holds
+        /// `SharedSnapshot.placeholder` where the snapshot goes.
+        case sharedSnapshot(PostgresEndpoint, database: String)
+    }
 
     /// The outputs of every action that writes an artifact.
     static let outputs = [
@@ -64,9 +75,19 @@ struct DumpPipeline: Sendable {
     var planned: [PlannedOperation] {
         var ops: [PlannedOperation] = produce.map { .command($0) }
         ops += cleanup.map { .command($0) }
-        ops.append(.command(statistics))
+        var after: String
+        switch statistics {
+        case .query(let command):
+            ops.append(.command(command))
+            after = "psql runs alongside \(kind == .globals ? "pg_dumpall" : "pg_dump"); "
+        case .sharedSnapshot(let endpoint, let database):
+            // The session comes first: pg_dump needs the snapshot it exports.
+            ops.insert(.command(SharedSnapshot.session(endpoint, database: database)), at: 0)
+            ops.insert(.builtin("psql exports its REPEATABLE READ snapshot (pg_export_snapshot), pg_dump dumps in it, and the same session counts every table's rows in it while pg_dump runs: the counts describe exactly what was dumped"), at: 1)
+            after = ""
+        }
         if let readBack { ops.append(.command(readBack)) }
-        var after = "psql runs alongside \(kind == .globals ? "pg_dumpall" : "pg_dump"); check every exit status and that the artifact reads back as \(format.rawValue)"
+        after += "check every exit status and that the artifact reads back as \(format.rawValue)"
         if let trailer { after += " (ends with \"\(trailer)\")" }
         after += "; fsync; "
         if !producedFromStdout { after += "rename \(name).partial to \(name); " }
@@ -112,23 +133,28 @@ struct DumpPipeline: Sendable {
 
     private func produceAndRecord(_ store: ManifestStore, _ context: RunContext) async throws -> ActionResult {
         let started = Date()
-        // Row counts are taken while pg_dump runs (in their own snapshot, as a sequential query
-        // after it would be too): the count uses the core pg_dump leaves idle, so it adds no wall time.
-        async let counted = statisticsResult(context)
-        var produceFailure: Failure?
-        for command in produce where produceFailure == nil {
-            let result = try await PostgresExecution.run(command, in: context)
-            if !result.succeeded {
-                produceFailure = Failure(message: PostgresExecution.failure(command, result), exitStatus: result.status.code)
+        let produced: Failure?
+        let counted: Result<TableStatistics.Snapshot, Error>
+        switch statistics {
+        case .query(let command):
+            async let separately = statisticsResult(command, context)
+            produced = try await runProducers(produce, context)
+            counted = await separately
+        case .sharedSnapshot(let endpoint, let database):
+            do {
+                let (failure, counts) = try await SharedSnapshot.withSnapshot(endpoint, database: database, in: context) { snapshot in
+                    try await runProducers(produce.map { SharedSnapshot.using(snapshot, in: $0) }, context)
+                }
+                produced = failure
+                counted = counts.mapError { Failure(message: $0.description, exitStatus: $0.exitStatus) }
+            } catch let e as SharedSnapshot.Failure {
+                throw Failure(message: e.description, exitStatus: e.exitStatus)
             }
         }
         for command in cleanup {
             _ = try? await PostgresExecution.run(command, in: context)
         }
-        if let produceFailure {
-            _ = await counted
-            throw produceFailure
-        }
+        if let produced { throw produced }
         let finished = Date()
         try Task.checkCancellation()
 
@@ -136,7 +162,7 @@ struct DumpPipeline: Sendable {
         guard DurableFiles.exists(written) else {
             throw Failure(message: "the dump exited 0 but \(written) is missing")
         }
-        let statistics = try await counted.get()
+        let statistics = try counted.get()
         try await readBack(written, context)
         try Task.checkCancellation()
 
@@ -183,11 +209,22 @@ struct DumpPipeline: Sendable {
          "format": .string(record.format.rawValue)]
     }
 
-    private func statisticsResult(_ context: RunContext) async -> Result<TableStatistics.Snapshot, Error> {
+    /// Runs the producers in order, stopping at the first failure, which it returns.
+    private func runProducers(_ commands: [CommandLine], _ context: RunContext) async throws -> Failure? {
+        for command in commands {
+            let result = try await PostgresExecution.run(command, in: context)
+            if !result.succeeded {
+                return Failure(message: PostgresExecution.failure(command, result), exitStatus: result.status.code)
+            }
+        }
+        return nil
+    }
+
+    private func statisticsResult(_ statistics: CommandLine, _ context: RunContext) async -> Result<TableStatistics.Snapshot, Error> {
         do {
             let result = try await PostgresExecution.run(statistics, in: context, quiet: true)
             guard result.succeeded else {
-                return .failure(Failure(message: "the dump finished but counting its rows failed: " + PostgresExecution.failure(statistics, result),
+                return .failure(Failure(message: "the dump finished but reading the server's facts failed: " + PostgresExecution.failure(statistics, result),
                                         exitStatus: result.status.code))
             }
             return .success(try TableStatistics.parse(result.stdoutString))

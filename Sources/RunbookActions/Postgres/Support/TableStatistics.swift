@@ -39,7 +39,7 @@ enum TableStatistics {
     }
 
     /// psql `-c` statements: the query inside a read-only repeatable-read transaction, without
-    /// parallel workers: the count runs next to pg_dump and must not take the cores it compresses on.
+    /// parallel workers. (A dump counts its rows in pg_dump's own snapshot: see `SharedSnapshot`.)
     static func statements(_ measure: Measure) -> [String] {
         ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "SET LOCAL max_parallel_workers_per_gather = 0", query(measure), "COMMIT"]
     }
