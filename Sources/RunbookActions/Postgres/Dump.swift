@@ -8,7 +8,7 @@ import RunbookEngine
 struct Dump: ExecutableAction {
     let spec = ActionSpec(
         "postgres.dump",
-        summary: "Dump one database (plain, gzip, custom or directory format) into the backup directory and record it in manifest.json.",
+        summary: "Dump one database (plain, gzip, custom or directory format) into the backup directory and record it in manifest.json, with exact row counts taken in the snapshot pg_dump dumps.",
         inputs: [
             PostgresInputs.target,
             PostgresInputs.database("The database to dump."),
