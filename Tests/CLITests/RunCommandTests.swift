@@ -40,8 +40,8 @@ final class RunCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("one  Prepare south"), r.stdout)
         XCTAssertTrue(r.stdout.contains("each[users]  Restore users at south"), r.stdout)
         XCTAssertTrue(r.stdout.contains("each[payments]  Restore payments at south"), r.stdout)
-        // The loop as a whole has no item: its title keeps the reference as written.
-        XCTAssertTrue(r.stdout.contains("each  Restore ${database} at ${params.site}"), r.stdout)
+        // The loop as a whole has no item: its title speaks of each one.
+        XCTAssertTrue(r.stdout.contains("each  Restore each database at south"), r.stdout)
 
         let plan = try h.run(["plan", "titled", "--runbooks-dir", RunHarness.runbooksDir, "--param", "dir=/tmp", "--param", "site=east"])
         XCTAssertEqual(plan.status, 0, plan.stderr)
