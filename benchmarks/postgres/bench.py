@@ -85,6 +85,10 @@ def drop_caches():
     os.sync()
 
 
+def median(values):
+    return sorted(values)[len(values) // 2]
+
+
 def busy_cores(fn):
     """Runs fn; returns (wall seconds, average cores busy machine-wide), from /proc/stat.
 
@@ -179,10 +183,10 @@ def overhead_and_memory(args, cluster, work):
               f"peak RSS {rss[-1]:.1f} MB", flush=True)
         shutil.rmtree(backups, ignore_errors=True)
     ratio = min(runbook_times) / min(direct_times)
-    paired = sorted(r / d for r, d in zip(runbook_times, direct_times))
+    paired = [r / d for r, d in zip(runbook_times, direct_times)]
     results.append(f"overhead: runbook run backup-database {min(runbook_times):.2f}s vs pg_dump -Fc {min(direct_times):.2f}s "
                    f"on {size_gb:.2f} GB (best of {args.rounds}): ratio {ratio:.3f} (target <= 1.05) {'OK' if ratio <= 1.05 else 'MISSED'}; "
-                   f"median of per-round ratios {paired[len(paired) // 2]:.3f}")
+                   f"median of per-round ratios {median(paired):.3f}")
     results.append(f"memory: peak RSS of runbook while dumping {size_gb:.2f} GB: {max(rss):.1f} MB (target < 64 MB) "
                    f"{'OK' if max(rss) < 64 else 'MISSED'}")
     cluster.psql("postgres", "DROP DATABASE bench")
@@ -253,12 +257,12 @@ def parallelism(args, cluster, work):
     restore_speedup = seed_restore / rb_restore
     results.append(f"parallel backup of 3 databases ({total_gb:.2f} GB): runbook run backup {rb_backup:.2f}s vs seed loop "
                    f"{seed_backup:.2f}s: speedup {backup_speedup:.2f}x")
-    paired = sorted(s / r for s, r in zip(seed_restores, rb_restores))
-    seed_busy = sorted(seed_cores)[len(seed_cores) // 2]
+    paired = [s / r for s, r in zip(seed_restores, rb_restores)]
+    seed_busy = median(seed_cores)
     results.append(f"parallel restore of 3 databases: runbook (for_each parallel 3, pg_restore -j 2) {rb_restore:.2f}s vs seed loop "
                    f"{seed_restore:.2f}s (best of {args.parallel_rounds}): speedup {restore_speedup:.2f}x (target >= 1.5x) "
-                   f"{'OK' if restore_speedup >= 1.5 else 'MISSED'}; median of per-round speedups {paired[len(paired) // 2]:.2f}x")
-    results.append(f"cores busy (median): seed loop {seed_busy:.2f}, runbook {sorted(rb_cores)[len(rb_cores) // 2]:.2f} of "
+                   f"{'OK' if restore_speedup >= 1.5 else 'MISSED'}; median of per-round speedups {median(paired):.2f}x")
+    results.append(f"cores busy (median): seed loop {seed_busy:.2f}, runbook {median(rb_cores):.2f} of "
                    f"{os.cpu_count()}; ceiling for any parallel schedule here: {os.cpu_count() / seed_busy:.2f}x")
     return results
 

@@ -183,16 +183,18 @@ public struct Template: Sendable, Hashable {
     static func parseReference(_ path: String) -> Result<Reference, ReferenceError> {
         let segments = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let isName: (String) -> Bool = { s in
-            var ascii = true
-            return !s.isEmpty && s.utf8.allSatisfy { b in
+            guard !s.isEmpty else { return false }
+            // Bytes for the usual ASCII name; Unicode properties only for other text.
+            guard s.utf8.allSatisfy({ $0 < 0x80 }) else {
+                return s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+            }
+            return s.utf8.allSatisfy { b in
                 switch b {
                 case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
                      UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"): return true
-                default:
-                    ascii = ascii && b < 0x80
-                    return b >= 0x80  // non-ASCII: decided below by Unicode properties
+                default: return false
                 }
-            } && (ascii || s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" })
+            }
         }
         guard !path.isEmpty, segments.allSatisfy(isName) else {
             return .failure(ReferenceError("malformed reference \"${\(path)}\""))

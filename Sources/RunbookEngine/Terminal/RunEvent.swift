@@ -48,17 +48,3 @@ extension RunReporter {
     public func pause() {}
     public func resume() {}
 }
-
-/// Writes to a file descriptor without buffering (output must appear before a prompt or a crash).
-enum RawOutput {
-    static func write(_ text: String, to fd: Int32 = STDOUT_FILENO) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
-            offset += n
-        }
-    }
-}

@@ -60,14 +60,14 @@ enum SharedSnapshot {
         let fifo = try Fifo()
         defer { fifo.remove() }
         let command = session(endpoint, database: database, fifo: fifo.path)
-        let lines = LineWatch()
+        let lines = LineWatch(marker: marker)
         async let finished: ProcessResult = {
             defer { lines.close() }
             return try await context.processes.run(command, environment: context.environment(for: command),
                                                    timeout: context.timeout, onOutput: { lines.add($0) })
         }()
         fifo.write(opening)
-        guard let snapshot = await lines.firstValue(after: marker) else {
+        guard let snapshot = await lines.first() else {
             fifo.close()
             let result = try await finished
             throw Failure(description: "cannot export a snapshot for pg_dump and the row counts: "
@@ -98,47 +98,45 @@ enum SharedSnapshot {
     }
 }
 
-/// Lines a process prints, for waiting on one that starts with a marker.
+/// The first line a process prints that starts with a marker, for awaiting it.
 private final class LineWatch: @unchecked Sendable {
+    private let marker: String
     private let lock = NSLock()
-    private var lines: [String] = []
+    private var value: String?
     private var closed = false
-    private var waiters: [(String, CheckedContinuation<String?, Never>)] = []
+    private var waiter: CheckedContinuation<String?, Never>?
+
+    init(marker: String) { self.marker = marker }
 
     func add(_ line: String) {
         lock.lock()
-        lines.append(line)
-        var ready: [(CheckedContinuation<String?, Never>, String)] = []
-        waiters.removeAll { marker, continuation in
-            guard line.hasPrefix(marker) else { return false }
-            ready.append((continuation, String(line.dropFirst(marker.count))))
-            return true
-        }
+        guard value == nil, line.hasPrefix(marker) else { return lock.unlock() }
+        value = String(line.dropFirst(marker.count))
+        let waiting = waiter
+        waiter = nil
         lock.unlock()
-        for (continuation, value) in ready { continuation.resume(returning: value) }
+        waiting?.resume(returning: value)
     }
 
     func close() {
         lock.lock()
         closed = true
-        let pending = waiters
-        waiters.removeAll()
+        let waiting = waiter
+        waiter = nil
         lock.unlock()
-        for (_, continuation) in pending { continuation.resume(returning: nil) }
+        waiting?.resume(returning: value)
     }
 
-    /// The rest of the first line starting with `marker`; nil if the process ended without one.
-    func firstValue(after marker: String) async -> String? {
+    /// The rest of the marked line; nil if the process ended without printing one.
+    func first() async -> String? {
         await withCheckedContinuation { continuation in
             lock.lock()
-            if let line = lines.first(where: { $0.hasPrefix(marker) }) {
+            if value != nil || closed {
+                let found = value
                 lock.unlock()
-                continuation.resume(returning: String(line.dropFirst(marker.count)))
-            } else if closed {
-                lock.unlock()
-                continuation.resume(returning: nil)
+                continuation.resume(returning: found)
             } else {
-                waiters.append((marker, continuation))
+                waiter = continuation
                 lock.unlock()
             }
         }
@@ -180,14 +178,7 @@ private final class Fifo: @unchecked Sendable {
     func write(_ text: String) {
         lock.lock()
         defer { lock.unlock() }
-        guard descriptor >= 0 else { return }
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 { if errno == EINTR { continue }; return }
-            offset += n
-        }
+        if descriptor >= 0 { RawOutput.write(text, to: descriptor) }
     }
 
     func close() {
