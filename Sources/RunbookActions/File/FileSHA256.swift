@@ -26,19 +26,12 @@ public struct FileSHA256: ExecutableAction {
     }
 
     public static func digest(path: String) throws -> (hex: String, bytes: Int) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ActionInputError.invalid("path", "\(path) cannot be read")
+        do {
+            let (hex, bytes) = try FileHashing.sha256(of: path)
+            return (hex, Int(bytes))
+        } catch let error as LocalIOError {
+            throw ActionInputError.invalid("path", "\(path) cannot be read: \(error)")
         }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        var total = 0
-        while true {
-            let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
-            if chunk.isEmpty { break }
-            hasher.update(data: chunk)
-            total += chunk.count
-        }
-        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), total)
     }
 
     public func run(_ call: ResolvedCall, in context: RunContext) async throws -> ActionResult {

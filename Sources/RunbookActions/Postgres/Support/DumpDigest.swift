@@ -1,12 +1,10 @@
 import Crypto
 import Foundation
 
-/// sha256 of an artifact, read in 1 MiB chunks so a multi-gigabyte dump never sits in memory.
+/// sha256 of an artifact, streamed (see `FileHashing`) so a multi-gigabyte dump never sits in memory.
 /// A directory archive's digest is the sha256 of its listing, one `relative/path sha256` line
 /// per file in byte order of the path, so any changed, added or missing file changes it.
 enum DumpDigest {
-    static let chunkSize = 1 << 20
-
     static func sha256(of path: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -16,15 +14,11 @@ enum DumpDigest {
     }
 
     static func fileDigest(_ path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw DurableFiles.FileError("open", path) }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while true {
-            let chunk = try handle.read(upToCount: chunkSize)
-            guard let chunk, !chunk.isEmpty else { break }
-            hasher.update(data: chunk)
+        do {
+            return try FileHashing.sha256(of: path).hex
+        } catch let error as LocalIOError {
+            throw DurableFiles.FileError(error.description)
         }
-        return hex(hasher.finalize())
     }
 
     static func directoryDigest(_ path: String) throws -> String {
