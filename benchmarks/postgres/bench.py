@@ -20,6 +20,7 @@ GNU time, and a release build: `swift build -c release` (or pass --binary).
 """
 import argparse
 import os
+import random
 import re
 import shutil
 import socket
@@ -96,7 +97,6 @@ def ratio_of_means_ci(numerator, denominator, draws=2000):
 
     One round on this kind of shared VM can be 10% off, which is more than the margins being
     judged; the interval says how far the estimate can be trusted."""
-    import random
     rng = random.Random(1)
     pairs = list(zip(numerator, denominator))
     ratios = []

@@ -26,7 +26,7 @@ enum DumpDigest {
         for relative in try files(below: path, prefix: "") {
             lines.append("\(relative) \(try fileDigest((path as NSString).appendingPathComponent(relative)))\n")
         }
-        return hex(SHA256.hash(data: Data(lines.joined().utf8)))
+        return SHA256.hash(data: Data(lines.joined().utf8)).hex
     }
 
     private static func files(below directory: String, prefix: String) throws -> [String] {
@@ -39,9 +39,5 @@ enum DumpDigest {
             if isDirectory.boolValue { out += try files(below: full, prefix: relative) } else { out.append(relative) }
         }
         return out.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-    }
-
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -54,9 +54,7 @@ public struct FileDigest: Sendable, Equatable {
 
     /// The hex SHA-256 of a whole file alone: what the manifest records for a multipart upload.
     static func sha256(path: String, size: Int64) throws -> String {
-        var sha = SHA256()
-        try LocalFiles.forEachChunk(path: path, length: size) { sha.update(bufferPointer: $0) }
-        return sha.finalize().hex
+        try FileHashing.sha256(of: path, length: size)
     }
 
     /// Rebuilds one multipart ETag by cutting the stream at a fixed part size.
