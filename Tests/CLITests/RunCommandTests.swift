@@ -113,6 +113,44 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(h.log, ["stop-from-parent", "mark", "start-again"], "the parent's failure undoes the child's completed steps")
     }
 
+    /// `run` reads only the runbooks it can reach as NAME.yaml; one kept in a file of another
+    /// name is still found (by reading the whole directory), and a broken stranger is not read.
+    func testNestedRunbookIsFoundWhateverItsFileIsCalled() throws {
+        let dir = h.work + "/rb"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try """
+        runbook: outer
+        summary: Runs two helpers.
+        params: {dir: {type: path}}
+        steps:
+          - {id: by-file, action: runbook.run, with: {runbook: inner}}
+          - {id: by-name, action: runbook.run, with: {runbook: helper}}
+        """.write(toFile: dir + "/outer.yaml", atomically: true, encoding: .utf8)
+        try """
+        runbook: inner
+        summary: Kept in inner.yaml.
+        steps:
+          - {id: mark, action: shell.run, with: {command: "echo inner >> \(h.work)/log"}}
+        """.write(toFile: dir + "/inner.yaml", atomically: true, encoding: .utf8)
+        try """
+        runbook: helper
+        summary: Kept in a file of another name.
+        steps:
+          - {id: mark, action: shell.run, with: {command: "echo helper >> \(h.work)/log"}}
+        """.write(toFile: dir + "/tools.yaml", atomically: true, encoding: .utf8)
+        try "runbook: [broken\n".write(toFile: dir + "/stranger.yaml", atomically: true, encoding: .utf8)
+
+        let r = try h.run(["run", "outer"], runbooksDir: dir)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertEqual(h.log, ["inner", "helper"])
+
+        try FileManager.default.removeItem(atPath: dir + "/tools.yaml")
+        let missing = try h.run(["run", "outer"], runbooksDir: dir)
+        XCTAssertEqual(missing.status, 1, missing.stdout + missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("no runbook \"helper\" in this directory"), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("[unknown-runbook]"), missing.stderr)
+    }
+
     func testJSONFormatStreamsOneEventPerLine() throws {
         let r = try h.run(["run", "fail-rollback", "--format", "json"])
         XCTAssertEqual(r.status, 2)

@@ -211,7 +211,7 @@ extension Runbook {
 
     /// The targets of `runbookRunCalls`, in the same order, without building call sites:
     /// the call graph of a whole directory is built from these before rules run.
-    var runbookRunTargets: [String] {
+    public var runbookRunTargets: [String] {
         var out: [String] = []
         func visit(_ call: ActionCall?) {
             if let call, let target = Self.literalRunbookTarget(call) { out.append(target.name) }
@@ -226,6 +226,22 @@ extension Runbook {
             }
         }
         return out
+    }
+
+    /// True when a `runbook.run` call computes the name of its runbook (`${...}`): only the
+    /// whole runbooks directory can say what it may run.
+    public var callsRunbookByComputedName: Bool {
+        func computed(_ call: ActionCall?) -> Bool {
+            guard let call, call.name == RunbookRunInputs.action else { return false }
+            return Self.literalRunbookTarget(call) == nil
+        }
+        for list in [steps, onFailure] {
+            for i in list.indices {
+                if computed(list[i].action) || list[i].require.contains(where: computed) || list[i].verify.contains(where: computed)
+                    || computed(list[i].rollback) { return true }
+            }
+        }
+        return false
     }
 
     /// The runbook a `runbook.run` call names literally (not through `${...}`).
