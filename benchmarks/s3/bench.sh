@@ -26,7 +26,7 @@ done
 cd "$root"
 # Release builds get their own scratch path, so they never wait on (or invalidate) the debug build.
 build_dir=$([ "$config" = release ] && echo "$root/.build-release" || echo "$root/.build")
-swift build -c "$config" --product runbook --scratch-path "$build_dir" >&2
+swift build -c "$config" $([ "$config" = release ] && echo --static-swift-stdlib) --product runbook --scratch-path "$build_dir" >&2
 runbook="$build_dir/$config/runbook"
 [ -x "$runbook" ] || { echo "bench: no runbook binary at $runbook" >&2; exit 2; }
 

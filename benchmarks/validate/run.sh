@@ -14,7 +14,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 # A scratch path of its own, so a release build never waits on (or evicts) the debug one.
 SCRATCH=${SCRATCH:-.build-release}
-swift build -c release --product runbook --scratch-path "$SCRATCH" >&2
+swift build -c release --static-swift-stdlib --product runbook --scratch-path "$SCRATCH" >&2
 BIN="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/runbook"
 
 for n in 250 500 1000; do
