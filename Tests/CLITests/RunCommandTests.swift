@@ -114,7 +114,8 @@ final class RunCommandTests: XCTestCase {
     }
 
     /// `run` reads only the runbooks it can reach as NAME.yaml; one kept in a file of another
-    /// name is still found (by reading the whole directory), and a broken stranger is not read.
+    /// name is still found (by reading the whole directory), and a broken stranger found there
+    /// does not stop the run.
     func testNestedRunbookIsFoundWhateverItsFileIsCalled() throws {
         let dir = h.work + "/rb"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

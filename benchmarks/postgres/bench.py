@@ -83,14 +83,14 @@ def timed(argv, env, stdout=None, stdin=None):
     return time.monotonic() - start, r
 
 
-def drop_caches():
+def flush_writeback():
     """Equal footing for each measurement: flush dirty pages so one run's writeback is not billed to the next."""
     os.sync()
 
 
 def evict_page_cache():
     """Drops clean pages too (root only), so the next process loads its binary from disk."""
-    os.sync()
+    flush_writeback()
     with open("/proc/sys/vm/drop_caches", "w") as f:
         f.write("3")
 
@@ -194,7 +194,7 @@ def overhead_and_memory(args, cluster, work):
 
     def direct(i):
         out = os.path.join(work, f"direct-{i}.dump")
-        drop_caches()
+        flush_writeback()
         with open(out, "wb") as f:
             t, _ = timed([f"{BIN}/pg_dump", "-d", "bench", "-Fc"], env, stdout=f)
         direct_times.append(t)
@@ -202,7 +202,7 @@ def overhead_and_memory(args, cluster, work):
 
     def runbook(i):
         backups = os.path.join(work, f"backups-{i}")
-        drop_caches()
+        flush_writeback()
         t, r = timed(["/usr/bin/time", "-v"] + runbook_argv(args, work, "backup-database",
                                                             {"database": "bench", "backup_dir": backups, "format": "custom"}), env)
         runbook_times.append(t)
@@ -273,13 +273,13 @@ def parallelism(args, cluster, work):
             cluster.psql("postgres", f"CREATE DATABASE {db} TEMPLATE template0")
         # Otherwise the previous restore's dirty shared buffers are written during the next one.
         cluster.psql("postgres", "CHECKPOINT")
-        drop_caches()
+        flush_writeback()
 
     seed_backups, rb_backups, seed_restores, rb_restores, seed_cores, rb_cores = [], [], [], [], [], []
     for i in range(args.parallel_rounds):
         seed_dir = os.path.join(work, f"seed-{i}")
         os.makedirs(seed_dir)
-        drop_caches()
+        flush_writeback()
         start = time.monotonic()
         for db in dbs:  # the seed's backup.sh loop
             with open(os.path.join(seed_dir, f"{db}.dump"), "wb") as f:
@@ -287,7 +287,7 @@ def parallelism(args, cluster, work):
         seed_backups.append(time.monotonic() - start)
 
         backups = os.path.join(work, f"backups-{i}")
-        drop_caches()
+        flush_writeback()
         t, _ = timed(runbook_argv(args, work, "backup", {"databases": ",".join(dbs), "backup_dir": backups,
                                                         "format": "custom", "media": "false"}), env)
         rb_backups.append(t)

@@ -213,17 +213,8 @@ extension Runbook {
     /// the call graph of a whole directory is built from these before rules run.
     public var runbookRunTargets: [String] {
         var out: [String] = []
-        func visit(_ call: ActionCall?) {
-            if let call, let target = Self.literalRunbookTarget(call) { out.append(target.name) }
-        }
-        // Fields through the subscript: binding each step would copy (retain) all of it.
-        for list in [steps, onFailure] {
-            for i in list.indices {
-                visit(list[i].action)
-                list[i].require.forEach(visit)
-                list[i].verify.forEach(visit)
-                visit(list[i].rollback)
-            }
+        forEachCall { call in
+            if let target = Self.literalRunbookTarget(call) { out.append(target.name) }
         }
         return out
     }
@@ -231,17 +222,24 @@ extension Runbook {
     /// True when a `runbook.run` call computes the name of its runbook (`${...}`): only the
     /// whole runbooks directory can say what it may run.
     public var callsRunbookByComputedName: Bool {
-        func computed(_ call: ActionCall?) -> Bool {
-            guard let call, call.name == RunbookRunInputs.action else { return false }
-            return Self.literalRunbookTarget(call) == nil
+        var computed = false
+        forEachCall { call in
+            if call.name == RunbookRunInputs.action, Self.literalRunbookTarget(call) == nil { computed = true }
         }
+        return computed
+    }
+
+    /// Every action call of the steps and on_failure, in order: action, require, verify, rollback.
+    private func forEachCall(_ body: (ActionCall) -> Void) {
+        // Fields through the subscript: binding each step would copy (retain) all of it.
         for list in [steps, onFailure] {
             for i in list.indices {
-                if computed(list[i].action) || list[i].require.contains(where: computed) || list[i].verify.contains(where: computed)
-                    || computed(list[i].rollback) { return true }
+                list[i].action.map(body)
+                list[i].require.forEach(body)
+                list[i].verify.forEach(body)
+                list[i].rollback.map(body)
             }
         }
-        return false
     }
 
     /// The runbook a `runbook.run` call names literally (not through `${...}`).
