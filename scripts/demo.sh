@@ -68,6 +68,8 @@ trap 'say "${red}interrupted${off}" >&2; exit 130' INT TERM
 # ---------------------------------------------------------------------------------------
 phase "Install and build"
 bash scripts/setup.sh
+# The PyPI tools (weed, aws) live in the venv setup.sh owns.
+export PATH="$repo/.tools/bin:$PATH"
 # RUNBOOK_SCRATCH reuses another release build directory (the benchmarks build in .build-release).
 scratch=${RUNBOOK_SCRATCH:-$repo/.build}
 # Swift's runtime linked in: one file to copy to a host, and a cold start (a nightly cron run)
@@ -121,8 +123,7 @@ for db in "${DATABASES[@]}"; do
 done
 say "PostgreSQL 15 on $SANDBOX/pg-socket:$PG_PORT: ${DATABASES[*]}"
 
-weed=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/weed
-[ -x "$weed" ] || weed=$(command -v weed)
+weed=$(command -v weed)
 # Servers run in their own session: Ctrl-C reaches the demo and the runbook step it runs,
 # and the clean-up below stops the servers in order (a Ctrl-C would kill them mid-step).
 AWS_ACCESS_KEY_ID=$RUNBOOK_DEMO_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$RUNBOOK_DEMO_S3_SECRET_KEY \

