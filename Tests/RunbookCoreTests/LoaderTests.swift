@@ -48,7 +48,7 @@ final class LoaderTests: XCTestCase {
             #"t.yaml:2:1: error: unknown key "sumary" in runbook; did you mean "summary"? [unknown-key]"#,
         ])
         XCTAssertEqual(loaded.diagnostics.first { $0.rule == "unknown-key" }?.notes,
-                       ["valid keys: description, locks, on_failure, params, requires, rto, runbook, secrets, steps, summary"])
+                       ["valid keys: description, locks, on_failure, outputs, params, requires, rto, runbook, secrets, steps, summary"])
     }
 
     func testSyntaxErrorsArePositioned() {

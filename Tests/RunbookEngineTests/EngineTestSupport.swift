@@ -124,7 +124,7 @@ struct Harness {
 
     func request(_ runbook: Runbook, params: [String: Value] = [:], options: RunOptions = RunOptions(),
                  resuming: RunJournal? = nil, siblings: [String: Runbook] = [:]) -> RunRequest {
-        RunRequest(runbook: runbook, profile: nil, params: params, runbooksDirectory: state, siblings: siblings,
+        RunRequest(runbook: runbook, profile: nil, params: params, runbooksDirectory: state, graph: RunbookGraph(root: runbook, available: siblings),
                    stateDirectory: StateDirectory(root: state), planDigest: "test", options: options, resuming: resuming)
     }
 

@@ -12,17 +12,17 @@ final class PlanDigestTests: XCTestCase {
         """)
         let (fromDefault, _) = ParamBinder.bind(rb, given: ["db": "shop"])
         let (fromCLI, _) = ParamBinder.bind(rb, given: ["db": "shop", "n": "5"])
-        let base = PlanDigest.compute(runbook: rb, params: fromDefault, profile: nil) { _ in nil }
+        let base = PlanDigest.compute(graph: RunbookGraph(root: rb, available: [:]), params: fromDefault, profile: nil)
         XCTAssertEqual(base.count, 71, "sha256: + 64 hex digits")
         XCTAssertTrue(base.hasPrefix("sha256:"))
-        XCTAssertEqual(base, PlanDigest.compute(runbook: rb, params: fromCLI, profile: nil) { _ in nil }, "a default and the same value given agree")
+        XCTAssertEqual(base, PlanDigest.compute(graph: RunbookGraph(root: rb, available: [:]), params: fromCLI, profile: nil), "a default and the same value given agree")
         let (other, _) = ParamBinder.bind(rb, given: ["db": "shop2"])
-        XCTAssertNotEqual(base, PlanDigest.compute(runbook: rb, params: other, profile: nil) { _ in nil })
+        XCTAssertNotEqual(base, PlanDigest.compute(graph: RunbookGraph(root: rb, available: [:]), params: other, profile: nil))
         var edited = rb
         edited.digest = String(repeating: "0", count: 64)
-        XCTAssertNotEqual(base, PlanDigest.compute(runbook: edited, params: fromDefault, profile: nil) { _ in nil })
+        XCTAssertNotEqual(base, PlanDigest.compute(graph: RunbookGraph(root: edited, available: [:]), params: fromDefault, profile: nil))
         let profile = Profile(name: "p", path: "p.yaml", digest: "abc")
-        XCTAssertNotEqual(base, PlanDigest.compute(runbook: rb, params: fromDefault, profile: profile) { _ in nil })
+        XCTAssertNotEqual(base, PlanDigest.compute(graph: RunbookGraph(root: rb, available: [:]), params: fromDefault, profile: profile))
     }
 
     func testMatchesAcceptsTheDigestOrALongPrefix() {

@@ -23,9 +23,8 @@ struct DocsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let prepared = try selection.prepare(allowMissingParams: true)
-        let siblings = prepared.siblings
         let planner = Planner(catalog: prepared.workspace.catalog, profile: prepared.profile, stateDir: "$STATE_DIR",
-                              runbookNamed: { siblings[$0] })
+                              graph: prepared.graph)
         let params = DocsRenderer.placeholderParams(prepared.runbook, given: prepared.params)
         let plan = planner.plan(prepared.runbook, params: params, runID: "<run-id>")
         let page = DocsRenderer.markdown(prepared.runbook, plan: plan)

@@ -12,7 +12,7 @@ struct PlanCommand: AsyncParsableCommand {
         transport (local or docker compose exec), the checks, which steps are destructive, and \
         the rollback plan. Secret values are never shown. Nothing is executed and no state changes.
 
-        The plan digest covers the runbook (and every runbook it runs), the params and the profile. \
+        The plan digest covers the runbook (and every runbook it can reach, rollbacks included), the params and the profile. \
         Pass it to `runbook run --plan-digest` to refuse a run if anything changed since review.
 
         Exit codes: 0 planned; 1 invalid runbook, profile or params; 64 usage error.
@@ -32,9 +32,8 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let prepared = try selection.prepare()
-        let siblings = prepared.siblings
         let planner = Planner(catalog: prepared.workspace.catalog, profile: prepared.profile, stateDir: stateDir ?? defaultStateDir(),
-                              runbookNamed: { siblings[$0] })
+                              graph: prepared.graph)
         var startedAt = Date()
         if let at {
             guard let parsed = Timestamp.parse(at) else {
@@ -43,8 +42,7 @@ struct PlanCommand: AsyncParsableCommand {
             startedAt = parsed
         }
         let plan = planner.plan(prepared.runbook, params: prepared.params, startedAt: startedAt)
-        let digest = PlanDigest.compute(runbookDigests: PlanDigest.reachableRunbookDigests(prepared.runbook) { siblings[$0] },
-                                        params: prepared.params, profileDigest: prepared.profile?.digest)
+        let digest = PlanDigest.compute(graph: prepared.graph, params: prepared.params, profile: prepared.profile)
         switch format {
         case .text: print(PlanRenderer.text(plan, digest: digest), terminator: "")
         case .json: print(PlanRenderer.json(plan, digest: digest), terminator: "")

@@ -24,6 +24,8 @@ struct ResumeCommand: AsyncParsableCommand {
     @Flag(help: "Resume even if the runbook, a runbook it runs, or the profile changed, or a rollback failed.")
     var force = false
 
+    @OptionGroup var location: WorkspaceOptions
+
     @OptionGroup var session: RunSessionOptions
 
     func run() async throws {
@@ -40,27 +42,21 @@ struct ResumeCommand: AsyncParsableCommand {
             Refusal.exit("run \(runID) failed and a rollback failed too; inspect it (runbook show \(runID)) and pass --force to resume anyway", .refused)
         default: break
         }
-        let workspace = Workspace(runbooksDir: session.runbooksDir ?? journal.runbooksDirectory)
+        let workspace = Workspace(runbooksDir: location.runbooksDir ?? journal.runbooksDirectory)
         let loaded = workspace.load(runbook: journal.runbookPath, profile: journal.profilePath)
-        if loaded.diagnostics.hasErrors || loaded.runbook == nil {
-            DiagnosticPrinter.print(loaded.diagnostics)
-            throw RunbookExitCode.invalid.exitCode
-        }
-        guard let rb = loaded.runbook else { throw RunbookExitCode.invalid.exitCode }
-        // The runbooks load() read to validate the calls: the digest and the run see the same files.
-        let siblings = loaded.siblings
-        let digest = PlanDigest.compute(runbook: rb, params: journal.params, profile: loaded.profile) { siblings[$0] }
+        let (rb, graph) = try loaded.validated()
+        let digest = PlanDigest.compute(graph: graph, params: journal.params, profile: loaded.profile)
         var changed: [String] = []
         if rb.digest != journal.runbookDigest { changed.append("runbook \(journal.runbookPath)") }
         if let p = journal.profilePath, loaded.profile?.digest != journal.profileDigest { changed.append("profile \(p)") }
-        // The plan digest also covers every runbook reached through runbook.run: with the
-        // runbook and profile unchanged, a difference can only come from one of those.
+        // The plan digest also covers every runbook the graph reaches (rollback-only ones too):
+        // with the runbook and profile unchanged, a difference can only come from one of those.
         if changed.isEmpty && digest != journal.planDigest { changed.append("a runbook that \(rb.name) runs through runbook.run") }
         if !changed.isEmpty && !force {
             Refusal.exit("\(changed.joined(separator: " and ")) changed since run \(runID) started (sha256 differs); review the change and pass --force to resume with it", .refused)
         }
         let request = RunRequest(runbook: rb, profile: loaded.profile, params: journal.params,
-                                 runbooksDirectory: workspace.runbooksDir, siblings: siblings,
+                                 runbooksDirectory: workspace.runbooksDir, graph: graph,
                                  stateDirectory: state, planDigest: digest, options: try session.runOptions(force: force),
                                  resuming: journal)
         try await RunLauncher.launch(request, format: session.format)

@@ -33,14 +33,13 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: Format = .text
 
-    @Option(name: .customLong("runbooks-dir"), help: "The runbooks directory (default: $RUNBOOK_DIR or ./runbooks); profiles are read from profiles/ beside it.")
-    var runbooksDir: String?
+    @OptionGroup var location: WorkspaceOptions
 
     @Option(help: "Also check that this profile (NAME or FILE) binds every target the runbooks require, with the right kind.")
     var profile: String?
 
     func run() async throws {
-        let workspace = Workspace(runbooksDir: runbooksDir)
+        let workspace = location.workspace
         var diags: [Diagnostic] = []
         var sources: [String: String] = [:]
 

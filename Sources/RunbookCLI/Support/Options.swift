@@ -2,6 +2,15 @@ import ArgumentParser
 import Foundation
 import RunbookCore
 
+/// Where the runbooks are: the one option every command that reads runbooks shares
+/// (through `SelectionOptions` for plan, run and docs; directly for validate and resume).
+struct WorkspaceOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Directory holding the runbooks (default: $RUNBOOK_DIR or ./runbooks); profiles are read from profiles/ beside it.", valueName: "DIR"))
+    var runbooksDir: String?
+
+    var workspace: Workspace { Workspace(runbooksDir: runbooksDir) }
+}
+
 /// Which runbook, with which params, against which profile: shared by plan, run and docs.
 struct SelectionOptions: ParsableArguments {
     @Argument(help: "The runbook: a name in the runbooks directory, or a path to a .yaml file.")
@@ -13,8 +22,7 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A profile name (profiles/NAME.yaml) or a file that binds targets to endpoints.", valueName: "NAME|FILE"))
     var profile: String?
 
-    @Option(help: ArgumentHelp("Directory holding the runbooks (default: $RUNBOOK_DIR or ./runbooks).", valueName: "DIR"))
-    var runbooksDir: String?
+    @OptionGroup var location: WorkspaceOptions
 
     /// `--param` values by name. Errors are usage errors: the operator typed them.
     func paramValues() throws -> [String: String] {
@@ -30,7 +38,7 @@ struct SelectionOptions: ParsableArguments {
         return out
     }
 
-    var workspace: Workspace { Workspace(runbooksDir: runbooksDir) }
+    var workspace: Workspace { location.workspace }
 
     /// A validated runbook, its profile and bound params, ready to plan or run.
     struct Prepared {
@@ -39,28 +47,43 @@ struct SelectionOptions: ParsableArguments {
         var profile: Profile?
         var params: [String: Value]
         var sources: [String: String]
-        /// Every runbook in the directory by name, for `runbook.run`.
-        var siblings: [String: Runbook]
+        /// The runbook and every runbook it can reach, all validated.
+        var graph: RunbookGraph
     }
 
     /// Loads and validates the runbook and profile and binds `--param`s. Any error is
     /// reported (with positions) and exits with `invalid`: nothing runs on bad input.
     /// - Parameter allowMissingParams: docs render required params as placeholders.
-    func prepare(allowMissingParams: Bool = false) throws -> Prepared {
+    /// - Parameter requireProfile: a run needs the profile that binds the targets its runbooks require.
+    func prepare(allowMissingParams: Bool = false, requireProfile: Bool = false) throws -> Prepared {
         let workspace = self.workspace
         let loaded = workspace.load(runbook: runbook, profile: profile)
-        guard let rb = loaded.runbook, !loaded.diagnostics.hasErrors else {
-            report(loaded.diagnostics, sources: loaded.sources)
-            throw RunbookExitCode.invalid.exitCode
-        }
+        let (rb, graph) = try loaded.validated()
         let (params, diagnostics) = ParamBinder.bind(rb, given: try paramValues())
         let relevant = allowMissingParams ? diagnostics.filter { $0.rule != "missing-param" } : diagnostics
         if relevant.hasErrors {
             report(relevant, sources: loaded.sources)
             throw RunbookExitCode.invalid.exitCode
         }
+        if requireProfile, loaded.profile == nil, let member = graph.members.first(where: { !$0.requires.isEmpty }) {
+            report([.error("missing-profile", "runbook \"\(member.name)\" requires targets \(member.requires.map(\.name).joined(separator: ", ")); pass --profile NAME",
+                           at: member.requires.first?.location)], sources: loaded.sources)
+            throw RunbookExitCode.invalid.exitCode
+        }
         return Prepared(workspace: workspace, runbook: rb, profile: loaded.profile, params: params,
-                        sources: loaded.sources, siblings: loaded.siblings)
+                        sources: loaded.sources, graph: graph)
+    }
+}
+
+extension Workspace.Loaded {
+    /// The runbook and its call graph, or every problem reported (with carets on a terminal)
+    /// and exit `invalid`: nothing runs, nothing is planned, on bad input anywhere in the graph.
+    func validated() throws -> (Runbook, RunbookGraph) {
+        guard let runbook, let graph, !diagnostics.hasErrors else {
+            report(diagnostics, sources: sources)
+            throw RunbookExitCode.invalid.exitCode
+        }
+        return (runbook, graph)
     }
 }
 

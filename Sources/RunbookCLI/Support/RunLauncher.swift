@@ -31,9 +31,6 @@ struct RunSessionOptions: ParsableArguments {
     @Option(name: .customLong("on-interrupt"), help: "Without a terminal, what SIGINT/SIGTERM does after stopping the running step: stop (keep completed steps, resumable) or rollback.")
     var onInterrupt: InterruptPolicy = .stop
 
-    @Option(name: .customLong("runbooks-dir"), help: "Directory of runbooks (default: $RUNBOOK_DIR or ./runbooks).")
-    var runbooksDir: String?
-
     @Option(name: .customLong("kill-grace"), help: ArgumentHelp("Seconds between SIGINT, SIGTERM and SIGKILL when stopping a step.", visibility: .hidden))
     var killGrace: Double = 2
 
@@ -58,7 +55,7 @@ enum RunLauncher {
         let interpreter = Interpreter(request: request, actions: Registry.all, reporter: reporter, prompter: TerminalPrompter())
         let outcome = await interpreter.run()
         if !outcome.diagnostics.isEmpty {
-            DiagnosticPrinter.print(outcome.diagnostics)
+            report(outcome.diagnostics)
             throw RunbookExitCode.invalid.exitCode
         }
         if outcome.status == .refused, format == .text {
@@ -67,18 +64,6 @@ enum RunLauncher {
         }
         let code = outcome.status.exitCode
         if code != 0 { throw ExitCode(code) }
-    }
-}
-
-/// Prints diagnostics as `file:line:col: error: message [rule]`, notes indented.
-enum DiagnosticPrinter {
-    static func print(_ diagnostics: [Diagnostic]) {
-        var text = ""
-        for d in diagnostics {
-            text += d.description + "\n"
-            for note in d.notes { text += "  note: \(note)\n" }
-        }
-        FileHandle.standardError.write(Data(text.utf8))
     }
 }
 

@@ -40,25 +40,23 @@ struct Workspace {
             .map { (runbooksDir as NSString).appendingPathComponent($0) }
     }
 
-    /// The runbooks `root` can reach through `runbook.run`, by name, found as `NAME.yaml`.
-    /// Parsing the whole directory was most of the start-up of `runbook run` (about 12 ms of
-    /// a backup's fixed cost), for runbooks that call none. The whole directory is still read
-    /// when a name is computed (`${...}`) or a file does not hold the runbook its name
-    /// promises, so resolution and its diagnostics stay those of `siblings()`.
-    func siblings(reachableFrom root: Runbook) -> [String: Runbook] {
-        var found: [String: Runbook] = [:]
-        var pending = [root]
-        while let runbook = pending.popLast() {
-            if runbook.callsRunbookByComputedName { return siblings() }
-            for name in runbook.runbookRunTargets where name != root.name && found[name] == nil {
-                let path = runbookPath(name)
-                guard !name.contains("/"), FileManager.default.fileExists(atPath: path),
-                      let callee = RunbookLoader.load(path: path).runbook, callee.name == name else { return siblings() }
-                found[name] = callee
-                pending.append(callee)
-            }
-        }
-        return found
+    /// The call graph of `root`: callees found as `NAME.yaml` (parsing the whole directory was
+    /// most of the start-up of `runbook run`), the whole directory only when a name is computed
+    /// (`${...}`) or a file does not hold the runbook its name promises. What loading a callee's
+    /// file reported, and its text, come back too, so its problems are shown at its own lines.
+    func graph(of root: Runbook) -> (graph: RunbookGraph, diagnostics: [Diagnostic], sources: [String: String]) {
+        var diagnostics: [Diagnostic] = []
+        var sources: [String: String] = [:]
+        let graph = RunbookGraph(root: root, find: { name in
+            let path = runbookPath(name)
+            guard !name.contains("/"), FileManager.default.fileExists(atPath: path) else { return nil }
+            let loaded = RunbookLoader.load(path: path)
+            guard loaded.runbook?.name == name || loaded.runbook == nil else { return nil }
+            diagnostics += loaded.diagnostics
+            sources[path] = loaded.document.text
+            return loaded.runbook
+        }, everything: { Array(siblings().values) })
+        return (graph, diagnostics, sources)
     }
 
     /// Loads every runbook in the directory (for `runbook.run` resolution), without validating them.
@@ -77,8 +75,8 @@ struct Workspace {
         var diagnostics: [Diagnostic]
         /// Source texts by path, for caret rendering.
         var sources: [String: String]
-        /// Every runbook in the directory by name, loaded to validate `runbook`'s calls.
-        var siblings: [String: Runbook] = [:]
+        /// `runbook` and every runbook it can reach, each validated with it.
+        var graph: RunbookGraph?
     }
 
     /// Loads and validates a runbook, and the profile if one is named.
@@ -100,13 +98,15 @@ struct Workspace {
             diags += p.diagnostics
             sources.merge(p.sources) { a, _ in a }
         }
-        var siblings: [String: Runbook] = [:]
+        var graph: RunbookGraph?
         if let rb = loaded.runbook {
-            siblings = self.siblings(reachableFrom: rb)
-            diags += Validator.validate(rb, in: RuleContext(catalog: catalog, runbooks: siblings, profile: profile))
+            let found = self.graph(of: rb)
+            graph = found.graph
+            diags += found.diagnostics + Validator.validate(found.graph, catalog: catalog, profile: profile)
+            sources.merge(found.sources) { a, _ in a }
         }
         return Loaded(runbook: loaded.runbook, profile: profile, document: loaded.document,
-                      diagnostics: diags.sortedForOutput(), sources: sources, siblings: siblings)
+                      diagnostics: diags.sortedForOutput(), sources: sources, graph: graph)
     }
 
     func loadProfile(_ nameOrPath: String) -> Loaded {

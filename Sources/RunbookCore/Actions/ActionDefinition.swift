@@ -109,8 +109,6 @@ public struct PlanContext: Sendable {
     public var runID: String
     /// Where runs keep journals, locks and temporary files.
     public var stateDir: String
-    /// Runbooks in the same directory, by name, so `runbook.run` can plan its child.
-    public var runbooks: [String: Runbook] = [:]
 
     public init(profile: Profile?, runID: String, stateDir: String) {
         self.profile = profile

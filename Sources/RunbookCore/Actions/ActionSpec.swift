@@ -19,6 +19,8 @@ public indirect enum InputType: Sendable, Hashable, CustomStringConvertible {
     case list(InputType)
     /// A mapping from strings to values of the given type.
     case map(InputType)
+    /// Any YAML value, typed by something else (`runbook.run`'s params by the called runbook's declarations).
+    case value
 
     public var description: String {
         switch self {
@@ -33,6 +35,7 @@ public indirect enum InputType: Sendable, Hashable, CustomStringConvertible {
         case .oneOf(let values): return "one of " + values.joined(separator: ", ")
         case .list(let t): return "list of \(t)"
         case .map(let t): return "map of \(t)"
+        case .value: return "value"
         }
     }
 }

@@ -86,6 +86,8 @@ public struct CallBinder: Sendable {
         case .map:
             guard v.mapValue != nil else { throw fail("a mapping") }
             return v
+        case .value:
+            return v
         case .string, .path, .sql, .target:
             if v.listValue != nil || v.mapValue != nil { throw fail("a single value") }
             return .string(v.description)

@@ -4,18 +4,33 @@ import Foundation
 /// type, allowed values and pattern. Problems are diagnostics: nothing runs with a bad param.
 public enum ParamBinder {
     public static func bind(_ runbook: Runbook, given: [String: String]) -> ([String: Value], [Diagnostic]) {
+        let cli = SourceLocation(file: "<command line>", line: 1, column: 1)
+        return bind(runbook, names: Array(given.keys), at: cli, label: { "--param \($0)" },
+                    howToPass: { "pass --param \($0)=..." }) { decl in given[decl.name].map { coerce($0, to: decl) } }
+    }
+
+    /// Binds the values a `runbook.run` call passes, as values: a list stays a list (an item
+    /// holding a comma stays one item), an int an int. `nil` values count as not given.
+    public static func bind(_ runbook: Runbook, values given: [String: Value], at location: SourceLocation) -> ([String: Value], [Diagnostic]) {
+        let present = given.filter { $0.value != .null }
+        return bind(runbook, names: Array(present.keys), at: location, label: { "param \"\($0)\" of runbook \"\(runbook.name)\"" },
+                    howToPass: { "pass it in params: {\($0): ...}" }) { decl in present[decl.name].map { coerce(value: $0, to: decl) } }
+    }
+
+    private static func bind(_ runbook: Runbook, names: [String], at location: SourceLocation, label: (String) -> String,
+                             howToPass: (String) -> String,
+                             given: (ParamDecl) -> Result<Value, CoercionError>?) -> ([String: Value], [Diagnostic]) {
         var values: [String: Value] = [:]
         var diags: [Diagnostic] = []
-        let cli = SourceLocation(file: "<command line>", line: 1, column: 1)
-        for key in given.keys.sorted() where runbook.param(key) == nil {
+        for key in names.sorted() where runbook.param(key) == nil {
             diags.append(.error("unknown-param", "runbook \"\(runbook.name)\" has no param \"\(key)\"\(Suggestions.didYouMean(key, in: runbook.params.map(\.name)))",
-                                at: cli, notes: ["params: " + runbook.params.map(\.name).joined(separator: ", ")]))
+                                at: location, notes: ["params: " + runbook.params.map(\.name).joined(separator: ", ")]))
         }
         for decl in runbook.params {
-            if let raw = given[decl.name] {
-                switch coerce(raw, to: decl) {
+            if let result = given(decl) {
+                switch result {
                 case .success(let v): values[decl.name] = v
-                case .failure(let e): diags.append(.error("param-value", "--param \(decl.name): \(e.message)", at: cli))
+                case .failure(let e): diags.append(.error("param-value", "\(label(decl.name)): \(e.message)", at: location))
                 }
             } else if let def = decl.defaultValue {
                 switch coerce(def, to: decl) {
@@ -23,12 +38,34 @@ public enum ParamBinder {
                 case .failure(let e): diags.append(.error("param-value", "default of param \"\(decl.name)\": \(e.message)", at: def.location))
                 }
             } else if decl.required {
-                diags.append(.error("missing-param", "param \"\(decl.name)\" is required; pass --param \(decl.name)=...", at: cli))
+                diags.append(.error("missing-param", "param \"\(decl.name)\" is required; \(howToPass(decl.name))", at: location))
             } else {
                 values[decl.name] = .null
             }
         }
         return (values, diags)
+    }
+
+    /// A value passed by a `runbook.run` call. A single value for a list param is a list of one.
+    public static func coerce(value: Value, to decl: ParamDecl) -> Result<Value, CoercionError> {
+        func scalar(_ v: Value, _ type: ParamType) -> Result<Value, CoercionError> {
+            // Plans and docs stand in `<name>` for values only a run knows; they are shown, never run.
+            if case .string(let s) = v, s.hasPrefix("<"), s.hasSuffix(">") { return .success(v) }
+            switch v {
+            case .list, .map: return .failure(CoercionError(message: "expected \(type), got a \(v.listValue != nil ? "list" : "mapping")"))
+            case .secret: return .failure(CoercionError(message: "a secret cannot be passed as a param; the called runbook declares its own secrets"))
+            default: return coerceScalar(v.description, type: type, decl: decl)
+            }
+        }
+        guard case .list(let inner) = decl.type else { return scalar(value, decl.type) }
+        var out: [Value] = []
+        for item in value.listValue ?? [value] {
+            switch scalar(item, inner) {
+            case .success(let v): out.append(v)
+            case .failure(let e): return .failure(e)
+            }
+        }
+        return .success(.list(out))
     }
 
     public struct CoercionError: Error { public var message: String }

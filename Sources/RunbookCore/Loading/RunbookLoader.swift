@@ -5,7 +5,7 @@ import Foundation
 /// (unknown keys, wrong shapes) as it goes. Semantic checks (references, inputs,
 /// duplicates) are `Rule`s that run on the result.
 public enum RunbookLoader {
-    public static let topLevelKeys = ["runbook", "summary", "description", "params", "secrets", "requires", "locks", "steps", "on_failure", "rto"]
+    public static let topLevelKeys = ["runbook", "summary", "description", "params", "secrets", "requires", "locks", "steps", "on_failure", "rto", "outputs"]
     public static let stepKeys = ["id", "title", "action", "with", "require", "verify", "rollback", "confirm", "manual",
                                   "for_each", "as", "parallel", "timeout", "retry", "on_failure", "when"]
     public static let paramKeys = ["type", "default", "required", "allowed", "pattern", "description"]
@@ -55,6 +55,7 @@ public enum RunbookLoader {
             runbook.onFailure = loadSteps(onFailure, context: "on_failure", &diags)
         }
         if let rto = top.node("rto") { runbook.rto = loadRTO(rto, &diags) }
+        if let outputs = top.node("outputs") { runbook.outputs = loadOutputs(outputs, &diags) }
         top.finish(known: topLevelKeys)
         diags += top.diagnostics
         return Loaded(document: document, runbook: runbook, diagnostics: diags)
@@ -93,6 +94,23 @@ public enum RunbookLoader {
             out.append(decl)
         }
         return out
+    }
+
+    /// `outputs: {NAME: ${steps.ID.outputs.NAME}}`; what the references name is the `runbook-outputs` rule's job.
+    static func loadOutputs(_ node: YNode, _ diags: inout [Diagnostic]) -> [OutputDecl] {
+        guard let pairs = node.mapping else {
+            diags.append(.error("type", "\"outputs\" must be a mapping of name to ${steps.ID.outputs.NAME}, got \(node.kindName)", at: node.location))
+            return []
+        }
+        return pairs.compactMap { pair in
+            guard let text = pair.value.scalar, !pair.value.isNull else {
+                diags.append(.error("type", "output \"\(pair.key)\" must be a reference like ${steps.ID.outputs.NAME}, got \(pair.value.kindName)",
+                                    at: pair.value.location))
+                return nil
+            }
+            return OutputDecl(name: pair.key, location: pair.keyLocation,
+                              value: Templated(text, at: pair.value.location, valueColumn: pair.value.valueColumn))
+        }
     }
 
     static func loadSecrets(_ node: YNode, _ diags: inout [Diagnostic]) -> [SecretDecl] {
@@ -156,6 +174,7 @@ public enum RunbookLoader {
         step.keyLocations.reserveCapacity(r.pairs.count)
         for pair in r.pairs { step.keyLocations[pair.key] = pair.keyLocation }
         step.title = r.string("title")
+        if let t = r.node("title"), let text = t.scalar, !t.isNull { step.titleSource = Templated(text, at: t.location, valueColumn: t.valueColumn) }
         if let actionNode = r.node("action") {
             if let name = actionNode.scalar, !actionNode.isNull {
                 let with = r.node("with")

@@ -20,6 +20,8 @@ public struct Runbook: Sendable {
     public var onFailure: [Step]
     /// The recovery time objective the run is measured against, if the runbook declares one.
     public var rto: RTOObjective?
+    /// What a caller reads as `${steps.CALL.outputs.NAME}` after `runbook.run`.
+    public var outputs: [OutputDecl] = []
     public var path: String
     /// sha256 of the file's bytes, hex.
     public var digest: String
@@ -43,7 +45,24 @@ public struct Runbook: Sendable {
     }
 
     public func param(_ name: String) -> ParamDecl? { params.first { $0.name == name } }
+    public func output(_ name: String) -> OutputDecl? { outputs.first { $0.name == name } }
+
+    /// The declared outputs' values once the steps have run (`scope` holds their outputs).
+    /// A loop step's output is the list of its items' values.
+    public func evaluateOutputs(in scope: Scope) throws -> [String: Value] {
+        var out: [String: Value] = [:]
+        for decl in outputs { out[decl.name] = try Evaluator(scope: scope).value(decl.value.node) }
+        return out
+    }
     public func secret(_ name: String) -> SecretDecl? { secrets.first { $0.name == name } }
+}
+
+/// One of a runbook's `outputs:`: a name bound to a reference to one of its steps' outputs.
+public struct OutputDecl: Sendable {
+    public var name: String
+    public var location: SourceLocation
+    /// `${steps.ID.outputs.NAME}`.
+    public var value: Templated
 }
 
 /// A name together with where it was written.

@@ -22,6 +22,8 @@ public struct Step: Sendable {
     public var id: String
     public var idLocation: SourceLocation
     public var title: String?
+    /// `title:` as written, with where it was written, for reference checks.
+    public var titleSource: Templated?
     /// Nil for a purely manual step (a checklist).
     public var action: ActionCall?
     public var require: [ActionCall]

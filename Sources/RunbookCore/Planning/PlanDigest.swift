@@ -2,7 +2,8 @@ import Crypto
 import Foundation
 
 /// The digest of what a plan was made from: the bytes of the runbook and of every
-/// runbook it runs (`runbook.run`), the bound params and the profile's bytes.
+/// runbook it can reach (`RunbookGraph`: calls in steps, rollbacks, checks and
+/// `on_failure` alike), the bound params and the profile's bytes.
 /// `runbook plan` prints it; `runbook run --plan-digest D` refuses to start when it
 /// differs, so what runs is what was reviewed.
 ///
@@ -10,9 +11,8 @@ import Foundation
 /// for an int param give the same digest.
 public enum PlanDigest {
     /// `sha256:` + 64 lowercase hex digits.
-    public static func compute(runbook: Runbook, params: [String: Value], profile: Profile?,
-                               lookup: (String) -> Runbook?) -> String {
-        compute(runbookDigests: reachableRunbookDigests(runbook, lookup: lookup), params: params, profileDigest: profile?.digest)
+    public static func compute(graph: RunbookGraph, params: [String: Value], profile: Profile?) -> String {
+        compute(runbookDigests: graph.digests, params: params, profileDigest: profile?.digest)
     }
 
     /// - Parameters:
@@ -36,22 +36,6 @@ public enum PlanDigest {
         }
         let g = hex(given)
         return g.count >= 12 && hex(digest).hasPrefix(g)
-    }
-
-    /// Digests of the runbook and every runbook it reaches through `runbook.run`.
-    public static func reachableRunbookDigests(_ runbook: Runbook, lookup: (String) -> Runbook?) -> [String: String] {
-        var out: [String: String] = [:]
-        var queue = [runbook]
-        while let rb = queue.popLast() {
-            guard out[rb.name] == nil else { continue }
-            out[rb.name] = rb.digest
-            for step in rb.steps + rb.onFailure {
-                guard let call = step.action, call.name == Planner.nestedRunAction,
-                      let name = call.input("runbook")?.scalar, let child = lookup(name) else { continue }
-                queue.append(child)
-            }
-        }
-        return out
     }
 
     static func canonical(_ v: Value) -> String {

@@ -46,19 +46,37 @@ public enum PlanRenderer {
                 for check in iteration.require { out += renderCheck("require", check, pad: p) }
                 for op in iteration.operations { out += renderOperation(op, pad: p) }
                 for check in iteration.verify { out += renderCheck("verify", check, pad: p) }
+                if let child = iteration.child { out += renderChild(child, pad: p) }
                 if let rb = iteration.rollbackAction {
                     out += "\(p)rollback [\(rb)]:\n"
                     for op in iteration.rollback { out += renderOperation(op, pad: p + "  ") }
+                    if let child = iteration.rollbackChild { out += renderChild(child, pad: p + "  ") }
                 }
             }
             for item in step.manual { out += "\(pad)[ ] \(item)\n" }
-            if let child = step.child {
-                out += "\(pad)runs runbook \(child.runbook):\n"
-                out += renderSteps(child.steps, indent: pad + "  ")
-            }
             for problem in step.problems { out += "\(pad)! cannot plan: \(problem)\n" }
         }
         return out
+    }
+
+    /// A called runbook's plan under the calling step, headed by the values it runs with.
+    static func renderChild(_ child: RunPlan, pad: String) -> String {
+        var out = "\(pad)runs runbook \(child.runbook)\(withParams(child)):\n"
+        out += renderSteps(child.steps, indent: pad + "  ")
+        if !child.onFailure.isEmpty {
+            out += "\(pad)  on failure of \(child.runbook):\n" + renderSteps(child.onFailure, indent: pad + "    ")
+        }
+        return out
+    }
+
+    /// ` with a=1 b=[x, y]`: every param the called runbook gets, defaults included.
+    static func withParams(_ plan: RunPlan) -> String {
+        // Text with spaces is quoted, so where one value ends and the next begins stays plain.
+        let shown = plan.params.filter { $0.value != .null }.map { param -> String in
+            let text = display(param.value)
+            return "\(param.name)=" + (text.contains(" ") || text.isEmpty ? "\"\(text)\"" : text)
+        }
+        return shown.isEmpty ? "" : " with " + shown.joined(separator: " ")
     }
 
     static func renderCheck(_ kind: String, _ check: PlannedCheck, pad: String) -> String {
@@ -114,11 +132,12 @@ public enum PlanRenderer {
             if let confirm = step.confirm { out += "> **Confirm:** \(confirm)\n\n" }
             let text = step.iterations.map { iteration -> String in
                 var t = ""
-                if let b = iteration.loopBinding { t += "# for \(b.name) = \(b.value)\n" }
                 for c in iteration.require { t += "# require \(c.check)\n" + c.operations.map { renderOperation($0, pad: "") }.joined() }
                 t += iteration.operations.map { renderOperation($0, pad: "") }.joined()
                 for c in iteration.verify { t += "# verify \(c.check)\n" + c.operations.map { renderOperation($0, pad: "") }.joined() }
-                return t
+                // A call's iteration has nothing here: its runbook's steps follow, under its own heading.
+                guard !t.isEmpty, let b = iteration.loopBinding else { return t }
+                return "# for \(b.name) = \(b.value)\n" + t
             }.joined()
             if !text.isEmpty { out += "```sh\n\(text)```\n\n" }
             let rollbacks = step.iterations.filter { $0.rollbackAction != nil }
@@ -127,12 +146,23 @@ public enum PlanRenderer {
             }
             for item in step.manual { out += "- [ ] \(item)\n" }
             if !step.manual.isEmpty { out += "\n" }
-            if let child = step.child {
-                out += "Runs runbook `\(child.runbook)`:\n\n" + markdownSteps(child.steps, level: level + 1)
+            for iteration in step.iterations {
+                let item = iteration.loopBinding.map { " for \($0.name) = `\($0.value)`" } ?? ""
+                if let child = iteration.child {
+                    out += "Runs runbook `\(child.runbook)`\(item)\(markdownParams(child)):\n\n" + markdownSteps(child.steps, level: level + 1)
+                }
+                if let child = iteration.rollbackChild {
+                    out += "Rollback\(item) runs runbook `\(child.runbook)`\(markdownParams(child)):\n\n" + markdownSteps(child.steps, level: level + 1)
+                }
             }
             for problem in step.problems { out += "> **Cannot plan:** \(problem)\n\n" }
         }
         return out
+    }
+
+    static func markdownParams(_ plan: RunPlan) -> String {
+        let shown = plan.params.filter { $0.value != .null }.map { "`\($0.name)` = `\(display($0.value))`" }
+        return shown.isEmpty ? "" : " with " + shown.joined(separator: ", ")
     }
 
     // MARK: - JSON
@@ -176,6 +206,8 @@ public enum PlanRenderer {
                 ]
                 if let b = it.loopBinding { i["loop"] = [b.name: b.value] }
                 if let a = it.rollbackAction { i["rollback_action"] = a }
+                if let child = it.child { i["runbook"] = jsonObject(child) }
+                if let child = it.rollbackChild { i["rollback_runbook"] = jsonObject(child) }
                 return i
             },
         ]
@@ -185,7 +217,6 @@ public enum PlanRenderer {
         if let c = step.condition { o["when"] = ["condition": c.text, "holds": c.holds] }
         if let t = step.timeout { o["timeout_seconds"] = t }
         if let r = step.retry { o["retry"] = ["attempts": r.attempts, "delay_seconds": r.delay] }
-        if let child = step.child { o["runbook"] = jsonObject(child) }
         return o
     }
 
@@ -236,13 +267,22 @@ public enum PlanRenderer {
         return s == s.rounded() ? "\(Int(s))s" : "\(s)s"
     }
 
+    /// Destructive steps by path, a called runbook's as `call/step` and a loop item's as
+    /// `call[item]/step`, so the summary names every database a loop destroys.
     public static func destructiveSteps(_ plan: RunPlan) -> [String] {
         plan.steps.flatMap { step -> [String] in
-            (step.destructive ? [step.id] : []) + (step.child.map { destructiveSteps($0).map { "\(step.id)/\($0)" } } ?? [])
+            (step.destructive ? [step.id] : []) + step.iterations.flatMap { iteration -> [String] in
+                guard let child = iteration.child else { return [] }
+                let path = step.id + (iteration.loopBinding.map { "[\($0.value)]" } ?? "")
+                return destructiveSteps(child).map { "\(path)/\($0)" }
+            }
         }
     }
 
+    /// Steps that will run: every step, and every step of every called runbook, once per call.
     static func countSteps(_ plan: RunPlan) -> Int {
-        plan.steps.reduce(0) { $0 + 1 + ($1.child.map(countSteps) ?? 0) }
+        plan.steps.reduce(0) { total, step in
+            total + 1 + step.iterations.reduce(0) { $0 + ($1.child.map(countSteps) ?? 0) }
+        }
     }
 }

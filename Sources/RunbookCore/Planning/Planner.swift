@@ -6,30 +6,30 @@ public struct Planner: Sendable {
     public var catalog: ActionCatalog
     public var profile: Profile?
     public var stateDir: String
-    /// Finds another runbook by name, for `runbook.run` steps.
-    public var runbookNamed: @Sendable (String) -> Runbook?
+    /// The runbooks `runbook.run` calls may reach; its root is the runbook usually planned.
+    public var graph: RunbookGraph?
 
-    public static let nestedRunAction = "runbook.run"
-    static let maxNesting = 8
+    public static let nestedRunAction = RunbookRunInputs.action
 
-    public init(catalog: ActionCatalog, profile: Profile?, stateDir: String,
-                runbookNamed: @escaping @Sendable (String) -> Runbook? = { _ in nil }) {
+    public init(catalog: ActionCatalog, profile: Profile?, stateDir: String, graph: RunbookGraph? = nil) {
         self.catalog = catalog
         self.profile = profile
         self.stateDir = stateDir
-        self.runbookNamed = runbookNamed
+        self.graph = graph
     }
 
     public func plan(_ runbook: Runbook, params: [String: Value], runID: String = "<run-id>", startedAt: Date = Date()) -> RunPlan {
-        plan(runbook, params: params, runID: runID, startedAt: startedAt, depth: 0)
+        plan(runbook, params: params, runID: runID, startedAt: startedAt, callers: [])
     }
 
-    func plan(_ runbook: Runbook, params: [String: Value], runID: String, startedAt: Date, depth: Int) -> RunPlan {
+    /// - Parameter callers: the runbooks whose calls led here, outermost first (to stop at a cycle).
+    func plan(_ runbook: Runbook, params: [String: Value], runID: String, startedAt: Date, callers: [String]) -> RunPlan {
         let secretNames = Set(runbook.secrets.map(\.name) + (profile?.secrets.map(\.name) ?? []))
         let scope = Scope(params: params, secretNames: secretNames, runID: runID, startedAt: startedAt,
                           stateDir: stateDir, placeholdersForMissingOutputs: true)
-        let steps = runbook.steps.map { planStep($0, scope: scope, depth: depth) }
-        let onFailure = runbook.onFailure.map { planStep($0, scope: scope, depth: depth) }
+        let chain = callers + [runbook.name]
+        let steps = runbook.steps.map { planStep($0, scope: scope, callers: chain) }
+        let onFailure = runbook.onFailure.map { planStep($0, scope: scope, callers: chain) }
         let orderedParams = runbook.params.map { ($0.name, params[$0.name] ?? .null) }
         var plan = RunPlan(runbook: runbook.name, summary: runbook.summary, params: orderedParams, profile: profile?.name,
                            steps: steps, onFailure: onFailure)
@@ -39,12 +39,12 @@ public struct Planner: Sendable {
         return plan
     }
 
-    func planStep(_ step: Step, scope: Scope, depth: Int) -> PlannedStep {
+    func planStep(_ step: Step, scope: Scope, callers: [String]) -> PlannedStep {
         let evaluator = Evaluator(scope: scope)
         let binder = CallBinder(catalog: catalog, profile: profile)
         var planned = PlannedStep(id: step.id, title: step.title(in: scope), action: step.action?.name, destructive: step.isDestructive,
                                   confirm: nil, condition: nil, parallel: step.parallel, timeout: step.timeout,
-                                  retry: step.retry, onFailure: step.onFailure, iterations: [], manual: [], child: nil, problems: [])
+                                  retry: step.retry, onFailure: step.onFailure, iterations: [], manual: [], problems: [])
         if let action = step.action, let def = catalog.definition(action.name), def.spec.destructive {
             planned.destructive = true
         }
@@ -77,7 +77,7 @@ public struct Planner: Sendable {
             iteration.require = step.require.map { planCheck($0, step: step, evaluator: iterEval, binder: binder, problems: &planned.problems) }
             if let action = step.action {
                 if action.name == Self.nestedRunAction {
-                    planned.child = attempt { try planNested(action, step: step, evaluator: iterEval, depth: depth) } ?? nil
+                    iteration.child = attempt { try planNested(action, evaluator: iterEval, callers: callers) }
                 } else if let ops = attempt({ () throws -> [PlannedOperation] in
                     let (def, call) = try binder.bind(action, stepID: step.id, evaluator: iterEval)
                     return try planOrDefer(def, call, scope: iterationScope)
@@ -86,7 +86,10 @@ public struct Planner: Sendable {
                 }
             }
             iteration.verify = step.verify.map { planCheck($0, step: step, evaluator: iterEval, binder: binder, problems: &planned.problems) }
-            if let rollback = step.rollback {
+            if let rollback = step.rollback, rollback.name == Self.nestedRunAction {
+                iteration.rollbackAction = rollback.name
+                iteration.rollbackChild = attempt { try planNested(rollback, evaluator: iterEval, callers: callers) }
+            } else if let rollback = step.rollback {
                 iteration.rollbackAction = rollback.name
                 iteration.rollback = attempt { () throws -> [PlannedOperation] in
                     let (def, call) = try binder.bind(rollback, stepID: step.id, evaluator: iterEval)
@@ -108,24 +111,27 @@ public struct Planner: Sendable {
         }
     }
 
-    func planNested(_ call: ActionCall, step: Step, evaluator: Evaluator, depth: Int) throws -> RunPlan? {
-        guard depth < Self.maxNesting else {
-            throw EvaluationError("runbook.run nests deeper than \(Self.maxNesting) levels (a cycle?)", at: call.location)
+    /// The plan of the runbook a `runbook.run` call runs, with the values this call passes
+    /// (bound as a run binds them: typed, defaults applied).
+    func planNested(_ call: ActionCall, evaluator: Evaluator, callers: [String]) throws -> RunPlan {
+        guard let nameNode = call.input(RunbookRunInputs.runbook) else {
+            throw EvaluationError("runbook.run needs input \"runbook\"", at: call.location)
         }
-        guard let nameNode = call.input("runbook") else { throw EvaluationError("runbook.run needs input \"runbook\"", at: call.location) }
         let name = try evaluator.value(nameNode).description
-        guard let child = runbookNamed(name) else { throw EvaluationError("no runbook \"\(name)\"", at: nameNode.location) }
-        var given: [String: String] = [:]
-        if let paramsNode = call.input("params"), case .map(let m) = try evaluator.value(paramsNode) {
-            for (k, v) in m {
-                if case .list(let items) = v { given[k] = items.map(\.description).joined(separator: ",") } else { given[k] = v.description }
-            }
+        if callers.contains(name) {
+            throw EvaluationError("runbook.run cycle: \((callers + [name]).joined(separator: " -> "))", at: nameNode.location)
         }
-        let (values, diags) = ParamBinder.bind(child, given: given)
+        guard let child = graph?.runbook(named: name) else {
+            let known = graph?.names ?? []
+            throw EvaluationError("no runbook \"\(name)\"\(Suggestions.didYouMean(name, in: known))", at: nameNode.location)
+        }
+        var given: [String: Value] = [:]
+        if let paramsNode = call.input(RunbookRunInputs.params), case .map(let m) = try evaluator.value(paramsNode) { given = m }
+        let (values, diags) = ParamBinder.bind(child, values: given, at: call.location)
         if let first = diags.first(where: { $0.severity == .error }) {
             throw EvaluationError("runbook \(name): \(first.message)", at: call.location)
         }
-        return plan(child, params: values, runID: evaluator.scope.runID, startedAt: evaluator.scope.startedAt, depth: depth + 1)
+        return plan(child, params: values, runID: evaluator.scope.runID, startedAt: evaluator.scope.startedAt, callers: callers)
     }
 
     /// Asks the action for its plan. When the action needs a value only an earlier step's

@@ -37,8 +37,6 @@ public struct PlannedStep: Sendable {
     public var onFailure: Step.FailurePolicy
     public var iterations: [PlannedIteration]
     public var manual: [String]
-    /// A step that runs another runbook: that runbook's plan.
-    public var child: RunPlan?
     /// Why this step could not be planned (e.g. a target missing from the profile).
     public var problems: [String]
 }
@@ -52,6 +50,10 @@ public struct PlannedIteration: Sendable {
     public var verify: [PlannedCheck]
     public var rollback: [PlannedOperation]
     public var rollbackAction: String?
+    /// The plan of the runbook this iteration's `runbook.run` action runs, with this iteration's values.
+    public var child: RunPlan? = nil
+    /// The plan of the runbook the rollback runs, when the rollback is a `runbook.run`.
+    public var rollbackChild: RunPlan? = nil
 }
 
 public struct PlannedCheck: Sendable {

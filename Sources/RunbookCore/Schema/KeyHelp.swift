@@ -13,6 +13,7 @@ enum KeyHelp {
         "locks": "Extra lock names held for the whole run, besides the runbook's own name.",
         "steps": "The steps, run in order.",
         "on_failure": "Steps that run after any failure (after rollback), e.g. to notify or escalate.",
+        "outputs": "What a runbook that runs this one (runbook.run) can read as ${steps.CALL.outputs.NAME}: each name bound to ${steps.ID.outputs.NAME} of one of its steps.",
         "rto": "Recovery time objective: the run's time until a step succeeds is measured and recorded against target.",
     ]
 

@@ -29,6 +29,7 @@ public enum RunbookSchema {
             case "requires", "locks": schema = ["type": "array", "items": S.scalar]
             case "steps", "on_failure": schema = ["type": "array", "items": S.ref("step")]
             case "rto": schema = rto
+            case "outputs": schema = ["type": "object", "additionalProperties": S.string, "propertyNames": ["pattern": "^[A-Za-z0-9_-]+$"]]
             default: schema = [:]
             }
             properties[key] = S.described(schema, KeyHelp.runbook[key])

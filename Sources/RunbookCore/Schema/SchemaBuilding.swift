@@ -77,6 +77,8 @@ extension InputType {
             return S.anyOf([["type": "array", "items": inner.jsonSchema], inner.jsonSchema])
         case .map(let inner):
             return ["type": "object", "additionalProperties": inner.jsonSchema]
+        case .value:
+            return [:]
         }
     }
 }

@@ -18,6 +18,7 @@ public enum Validator {
         UnknownRunbookRule(),
         RunbookCycleRule(),
         RunbookParamsRule(),
+        RunbookOutputsRule(),
         ParamDefaultRule(),
         WhenRule(),
         ForEachRule(),
@@ -29,6 +30,24 @@ public enum Validator {
         var context = context
         context.cachedFacts = RunbookFacts(runbook, in: context)
         return rules.flatMap { $0.check(runbook, in: context) }
+    }
+
+    /// Validates every member of a call graph, each against the others: a run reaches all of
+    /// them, so an error in any one of them stops the run before its first step.
+    public static func validate(_ graph: RunbookGraph, catalog: ActionCatalog, profile: Profile?) -> [Diagnostic] {
+        var members: [String: Runbook] = graph.callees
+        members[graph.root.name] = graph.root
+        let context = RuleContext(catalog: catalog, runbooks: members, profile: profile)
+        // Callees are checked without the profile: a call may be skipped (`when:`) with a profile
+        // that lacks the callee's targets (backup with media=false and no media target); the
+        // plan shows a call it cannot bind, and the call fails before the child's first step (NestedRunner).
+        // A callee is found by its name, whatever its file is called (`validate` of the
+        // directory still reports the mismatch); the root is what was named on the command line.
+        var calleeContext = context
+        calleeContext.profile = nil
+        return validate(graph.root, in: context) + graph.callees.keys.sorted().flatMap { name in
+            validate(graph.callees[name]!, in: calleeContext).filter { $0.rule != "name-mismatch" }
+        }
     }
 
     /// Checks a loaded profile beyond its structure: its name must equal its file name,

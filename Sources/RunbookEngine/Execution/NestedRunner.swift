@@ -1,33 +1,14 @@
 import Foundation
 import RunbookCore
 
-/// The name and input of the action that runs another runbook. Declared here so
-/// the engine can look through nested runbooks before a run starts (confirmations,
-/// secrets) without knowing anything else about the action.
+/// The name and inputs of the action that runs another runbook, shared by the action
+/// (RunbookActions) and the engine that runs the child.
 public enum NestedRunbooks {
     public static let actionName = "runbook.run"
     public static let runbookInput = "runbook"
     public static let paramsInput = "params"
-    /// Deeper nesting is almost certainly a cycle.
+    /// Deeper nesting is almost certainly a cycle (validation reports cycles before a run).
     public static let maxDepth = 8
-
-    /// Runbooks a runbook calls by a literal name, transitively, each once.
-    public static func reachable(from runbook: Runbook, in siblings: [String: Runbook]) -> [Runbook] {
-        var seen: Set<String> = [runbook.name]
-        var out: [Runbook] = []
-        var queue = [runbook]
-        while let current = queue.popLast() {
-            for step in current.steps + current.onFailure {
-                for call in [step.action, step.rollback].compactMap({ $0 }) where call.name == actionName {
-                    guard let name = call.input(runbookInput)?.scalar, !name.contains("${"),
-                          let child = siblings[name], seen.insert(name).inserted else { continue }
-                    out.append(child)
-                    queue.append(child)
-                }
-            }
-        }
-        return out
-    }
 }
 
 /// Runs a child runbook for `runbook.run` inside the current run: same records,
@@ -41,17 +22,18 @@ struct NestedRunner: NestedRunbookRunning {
         guard depth + 1 < NestedRunbooks.maxDepth else {
             return .failed("runbook.run nested more than \(NestedRunbooks.maxDepth) deep; is there a cycle?")
         }
-        guard let child = run.request.siblings[name] else {
-            let known = run.request.siblings.keys.sorted()
+        guard let child = run.request.graph.runbook(named: name) else {
+            let known = run.request.graph.names
             return .failed("no runbook \"\(name)\" in \(run.request.runbooksDirectory)\(Suggestions.didYouMean(name, in: known))")
         }
-        let given = params.mapValues { value -> String in
-            if case .list(let items) = value { return items.map(\.description).joined(separator: ",") }
-            return value.description
-        }
-        let (bound, diagnostics) = ParamBinder.bind(child, given: given)
+        let (bound, diagnostics) = ParamBinder.bind(child, values: params, at: child.nameLocation)
         if diagnostics.hasErrors {
             return .failed("runbook \(name): " + diagnostics.map(\.message).joined(separator: "; "))
+        }
+        // Validation checks callees without the profile (a call may be skipped); one that runs needs its targets.
+        let unbound = child.requires.filter { run.request.profile?.target($0.name) == nil }.map(\.name)
+        if !unbound.isEmpty {
+            return .failed("runbook \(name) requires target\(unbound.count == 1 ? "" : "s") \(unbound.joined(separator: ", ")), which profile \(run.request.profile?.name ?? "(none)") does not bind")
         }
         switch SecretResolver.resolve(child.secrets.filter { run.vault.all[$0.name] == nil }) {
         case .success(let values): run.vault.add(values)
@@ -68,7 +50,11 @@ struct NestedRunner: NestedRunbookRunning {
         let frame = Frame(prefix: context.stepPath + "/", runbook: child, params: bound, depth: depth + 1)
         switch await StepSequence(run: run, frame: frame).execute(child.steps) {
         case .completed:
-            return .ok("runbook \(name) completed")
+            do {
+                return .ok("runbook \(name) completed", outputs: try child.evaluateOutputs(in: frame.scope(in: run)))
+            } catch {
+                return .failed("runbook \(name): \(error)")
+            }
         case .failed(let path, let message, _):
             run.deferOnFailure(frame, child.onFailure)
             return .failed("\(path): \(message)")

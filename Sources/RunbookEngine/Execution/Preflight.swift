@@ -6,10 +6,10 @@ import RunbookCore
 enum Preflight {
     /// Steps (also in nested runbooks named literally) that need a person:
     /// `confirm:`, a destructive action, or a `manual:` checklist.
-    static func stepsNeedingOperator(_ runbook: Runbook, siblings: [String: Runbook],
-                                     actions: [String: any ExecutableAction]) -> [String] {
+    static func stepsNeedingOperator(_ graph: RunbookGraph, actions: [String: any ExecutableAction]) -> [String] {
+        let runbook = graph.root
         var out: [String] = []
-        for rb in [runbook] + NestedRunbooks.reachable(from: runbook, in: siblings) {
+        for rb in graph.members {
             for step in rb.steps + rb.onFailure {
                 let destructive = step.action.flatMap { actions[$0.name]?.spec.destructive } ?? false
                 if step.confirm != nil || destructive || !step.manual.isEmpty {
@@ -21,10 +21,10 @@ enum Preflight {
     }
 
     /// Secrets declared by the runbook, its profile and the runbooks it calls.
-    static func secretDeclarations(_ runbook: Runbook, profile: Profile?, siblings: [String: Runbook]) -> [SecretDecl] {
-        var decls = SecretResolver.declarations(runbook: runbook, profile: profile)
+    static func secretDeclarations(_ graph: RunbookGraph, profile: Profile?) -> [SecretDecl] {
+        var decls = SecretResolver.declarations(runbook: graph.root, profile: profile)
         var names = Set(decls.map(\.name))
-        for child in NestedRunbooks.reachable(from: runbook, in: siblings) {
+        for child in graph.callees.keys.sorted().compactMap({ graph.callees[$0] }) {
             for d in child.secrets where names.insert(d.name).inserted { decls.append(d) }
         }
         return decls

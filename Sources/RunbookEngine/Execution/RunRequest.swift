@@ -45,8 +45,8 @@ public struct RunRequest: Sendable {
     /// Bound by `ParamBinder`: typed, defaults applied.
     public var params: [String: Value]
     public var runbooksDirectory: String
-    /// Runbooks `runbook.run` may call, by name.
-    public var siblings: [String: Runbook]
+    /// `runbook` and every runbook its `runbook.run` calls can reach.
+    public var graph: RunbookGraph
     public var stateDirectory: StateDirectory
     public var planDigest: String
     public var options: RunOptions
@@ -54,13 +54,13 @@ public struct RunRequest: Sendable {
     public var resuming: RunJournal?
 
     public init(runbook: Runbook, profile: Profile?, params: [String: Value], runbooksDirectory: String,
-                siblings: [String: Runbook], stateDirectory: StateDirectory, planDigest: String,
+                graph: RunbookGraph? = nil, stateDirectory: StateDirectory, planDigest: String,
                 options: RunOptions, resuming: RunJournal? = nil) {
         self.runbook = runbook
         self.profile = profile
         self.params = params
         self.runbooksDirectory = runbooksDirectory
-        self.siblings = siblings
+        self.graph = graph ?? RunbookGraph(root: runbook, available: [:])
         self.stateDirectory = stateDirectory
         self.planDigest = planDigest
         self.options = options

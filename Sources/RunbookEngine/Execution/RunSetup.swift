@@ -27,7 +27,7 @@ struct RunSetup {
         let state = request.stateDirectory
 
         // Secrets first: a missing one is a configuration problem, reported like validation.
-        let decls = Preflight.secretDeclarations(runbook, profile: request.profile, siblings: request.siblings)
+        let decls = Preflight.secretDeclarations(request.graph, profile: request.profile)
         let vault: SecretVault
         switch SecretResolver.resolve(decls) {
         case .success(let values): vault = SecretVault(values)
@@ -67,7 +67,7 @@ struct RunSetup {
         if !prompter.isInteractive && !request.options.assumeYes {
             var byName: [String: any ExecutableAction] = [:]
             for a in actions { byName[a.spec.name] = a }
-            let needing = Preflight.stepsNeedingOperator(runbook, siblings: request.siblings, actions: byName)
+            let needing = Preflight.stepsNeedingOperator(request.graph, actions: byName)
             if !needing.isEmpty {
                 locks.releaseAll()
                 let why = "no terminal to confirm or tick \(needing.joined(separator: ", ")); run it on a terminal, or pass --yes to confirm"

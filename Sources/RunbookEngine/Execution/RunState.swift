@@ -48,9 +48,7 @@ final class RunState: @unchecked Sendable {
     var options: RunOptions { request.options }
 
     var planContext: PlanContext {
-        var p = PlanContext(profile: request.profile, runID: runID, stateDir: request.stateDirectory.root)
-        p.runbooks = request.siblings
-        return p
+        PlanContext(profile: request.profile, runID: runID, stateDir: request.stateDirectory.root)
     }
 
     /// A nested runbook's `on_failure` steps, run after the saga like the top-level ones.

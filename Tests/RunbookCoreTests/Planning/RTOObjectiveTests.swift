@@ -66,7 +66,7 @@ final class RTOObjectiveTests: XCTestCase {
     func testPlanDigestCoversTheObjective() throws {
         let a = try runbook(yaml)
         let b = try runbook(yaml.replacingOccurrences(of: "target: 1h30m", with: "target: 2h"))
-        XCTAssertNotEqual(PlanDigest.compute(runbook: a, params: [:], profile: nil, lookup: { _ in nil }),
-                          PlanDigest.compute(runbook: b, params: [:], profile: nil, lookup: { _ in nil }))
+        XCTAssertNotEqual(PlanDigest.compute(graph: RunbookGraph(root: a, available: [:]), params: [:], profile: nil),
+                          PlanDigest.compute(graph: RunbookGraph(root: b, available: [:]), params: [:], profile: nil))
     }
 }

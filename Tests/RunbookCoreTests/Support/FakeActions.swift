@@ -43,7 +43,7 @@ enum FakeCatalog {
         ]),
         ActionSpec("runbook.run", summary: "Run another runbook", inputs: [
             InputSpec("runbook", .string, required: true, "The runbook's name"),
-            InputSpec("params", .map(.string), "Its params"),
+            InputSpec("params", .map(.value), "Its params, as values of the types it declares"),
         ]),
     ]
 

@@ -15,36 +15,12 @@ public struct RunbookCycleRule: Rule {
         var out: [Diagnostic] = []
         var reported: Set<String> = []
         for call in calls where !reported.contains(call.target) {
-            guard let path = Self.path(from: call.target, to: runbook.name, edges: edges) else { continue }
+            guard let path = RunbookGraph.shortestPath(from: call.target, to: runbook.name, edges: edges) else { continue }
             reported.insert(call.target)
             let cycle = ([runbook.name] + path).joined(separator: " -> ")
             out.append(.error(name, "runbook.run cycle: \(cycle)", at: Notes.valueLocation(call.node), length: Notes.length(call.node),
                               notes: ["a runbook cannot run itself, directly or through others"]))
         }
         return out
-    }
-
-    /// Shortest chain of names from `start` to `goal` (both included), breadth first.
-    static func path(from start: String, to goal: String, edges: (String) -> [String]) -> [String]? {
-        if start == goal { return [start] }
-        var previous: [String: String] = [start: start]
-        var queue = [start]
-        var head = 0
-        while head < queue.count {
-            let node = queue[head]
-            head += 1
-            for next in edges(node) where previous[next] == nil {
-                previous[next] = node
-                if next == goal {
-                    var chain = [goal]
-                    var cursor = node
-                    while cursor != start { chain.append(cursor); cursor = previous[cursor] ?? start }
-                    chain.append(start)
-                    return chain.reversed()
-                }
-                queue.append(next)
-            }
-        }
-        return nil
     }
 }

@@ -68,12 +68,22 @@ public struct UndefinedReferenceRule: Rule {
         guard let action = target.step.action else {
             return ("step \(Notes.quote(id)) has no action, so it has no output \(Notes.quote(output))", [])
         }
-        // Unknown actions are reported by unknown-action; their outputs cannot be known.
-        guard let spec = context.spec(action.name) else { return nil }
-        let names = spec.outputs.map(\.name)
+        guard let (owner, names) = Self.outputNames(of: action, in: context) else { return nil }
         guard !names.contains(output) else { return nil }
-        return ("step \(Notes.quote(id)) (\(spec.name)) has no output \(Notes.quote(output))\(Suggestions.didYouMean(output, in: names))",
-                Notes.list("outputs of \(spec.name)", names, orElse: "\(spec.name) declares no outputs"))
+        return ("step \(Notes.quote(id)) (\(owner)) has no output \(Notes.quote(output))\(Suggestions.didYouMean(output, in: names))",
+                Notes.list("outputs of \(owner)", names, orElse: "\(owner) declares no outputs"))
+    }
+
+    /// What a call's step offers as outputs: the action's declared outputs, or for `runbook.run`
+    /// the called runbook's `outputs:`. Nil when that cannot be known (unknown action or runbook,
+    /// reported by their own rules, or a computed runbook name).
+    static func outputNames(of action: ActionCall, in context: RuleContext) -> (owner: String, names: [String])? {
+        if action.name == RunbookRunInputs.action {
+            guard let target = Runbook.literalRunbookTarget(action), let callee = context.runbooks[target.name] else { return nil }
+            return ("runbook \(callee.name)", callee.outputs.map(\.name))
+        }
+        guard let spec = context.spec(action.name) else { return nil }
+        return (spec.name, spec.outputs.map(\.name))
     }
 
     private func isEarlier(_ a: StepRef, than b: StepRef) -> Bool {

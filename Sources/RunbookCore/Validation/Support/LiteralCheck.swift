@@ -17,6 +17,8 @@ enum LiteralCheck {
             return templateShape(node, text, type, runbook: runbook)
         }
         switch type {
+        case .value:
+            return []
         case .string, .path, .sql:
             return node.scalar == nil ? [Problem(node: node, expectation: "a single \(type) value, got \(node.kindName)")] : []
         case .target(let kind):
@@ -69,7 +71,7 @@ enum LiteralCheck {
         }
         guard case .param(let name) = ref, let decl = runbook.param(name) else { return [] }
         switch type {
-        case .list:
+        case .list, .value:
             return []
         case .map:
             return [Problem(node: node, expectation: "a mapping, but params.\(name) has type \(decl.type)")]

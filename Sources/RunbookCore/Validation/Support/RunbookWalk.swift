@@ -66,7 +66,7 @@ struct TemplateSite: Sendable {
 
     enum Place: Sendable {
         case input(CallSite, name: String, nesting: Nesting)
-        case confirm, manual, when, forEach
+        case confirm, manual, when, forEach, title
 
         /// The YAML key the text was written under, for messages.
         var key: String {
@@ -76,6 +76,7 @@ struct TemplateSite: Sendable {
             case .manual: return "manual"
             case .when: return "when"
             case .forEach: return "for_each"
+            case .title: return "title"
             }
         }
     }
@@ -192,6 +193,7 @@ extension Runbook {
             if let f = s.forEach { addAll(f, ref, .forEach) }
             if let w = s.when { add(w.node, ref, .when) }
             if let c = s.confirm { add(c.node, ref, .confirm) }
+            if let t = s.titleSource { add(t.node, ref, .title) }
             for m in s.manual { add(m.node, ref, .manual) }
         }
         for site in calls {
