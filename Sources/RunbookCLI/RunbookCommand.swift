@@ -1,4 +1,5 @@
 import ArgumentParser
+import RunbookEngine
 
 /// The `runbook` command: validate, plan and run declarative runbooks.
 public struct RunbookCommand: AsyncParsableCommand {

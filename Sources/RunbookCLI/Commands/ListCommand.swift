@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunbookCore
+import RunbookEngine
 
 /// `runbook list`: every runbook's name, summary and params.
 struct ListCommand: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RunbookActions
 import RunbookCore
+import RunbookEngine
 
 /// `runbook schema`: prints the JSON Schema generated from the action declarations.
 struct SchemaCommand: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RunbookActions
 import RunbookCore
+import RunbookEngine
 
 /// `runbook validate`: checks runbooks and profiles and reports every problem, sorted.
 struct ValidateCommand: AsyncParsableCommand {

@@ -1,25 +1,7 @@
 import ArgumentParser
+import RunbookEngine
 
-/// Documented exit codes. Scripts and CI key on these; keep README.md in step.
-public enum RunbookExitCode: Int32, CaseIterable {
-    /// Everything valid, or the run succeeded.
-    case success = 0
-    /// Validation found errors; nothing ran.
-    case invalid = 1
-    /// A step failed; completed steps were rolled back cleanly (or needed no rollback).
-    case failed = 2
-    /// A step failed and at least one rollback failed too: manual attention needed.
-    case rollbackFailed = 3
-    /// Interrupted (Ctrl-C or SIGTERM) and stopped.
-    case interrupted = 4
-    /// Refused to start: confirmation declined, plan digest or resume digest mismatch, lock held.
-    case refused = 5
-    /// Bad command-line usage (argument parser's convention).
-    case usage = 64
-
-    public var exitCode: ExitCode { ExitCode(rawValue) }
-
-    public static var summary: String {
-        "0 success; 1 invalid runbook or profile; 2 step failed, rolled back; 3 step failed and rollback failed; 4 interrupted; 5 refused to start; 64 usage error."
-    }
+extension RunbookExitCode {
+    /// The argument parser's way of exiting with this code.
+    var exitCode: ExitCode { ExitCode(rawValue) }
 }

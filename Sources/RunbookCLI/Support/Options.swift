@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunbookCore
+import RunbookEngine
 
 /// Where the runbooks are: the one option every command that reads runbooks shares
 /// (through `SelectionOptions` for plan, run and docs; directly for validate and resume).

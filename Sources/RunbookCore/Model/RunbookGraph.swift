@@ -4,14 +4,13 @@ import Foundation
 /// `rollback:`, `require:`/`verify:` and `on_failure:`, transitively, each loaded once.
 ///
 /// This is what one run can execute, so it is what `validate`, `plan`, `run`, `resume` and
-/// `docs` all look at: every member is validated before anything runs, the plan digest covers
-/// every member's bytes, and the planner expands calls into members' plans.
+/// `docs` all look at: every member is validated before anything runs (cycles among them are
+/// reported by `RunbookCycleRule`, along `shortestPath`), the plan digest covers every member's
+/// bytes, and the planner expands calls into members' plans.
 public struct RunbookGraph: Sendable {
     public let root: Runbook
     /// Every runbook reachable from `root` (root excluded), by name.
     public let callees: [String: Runbook]
-    /// Each cycle once, as the chain of names from a runbook back to itself (`a -> b -> a`).
-    public let cycles: [[String]]
 
     /// Builds the graph by following the calls of `root`.
     /// - Parameters:
@@ -40,7 +39,6 @@ public struct RunbookGraph: Sendable {
         }
         self.root = root
         self.callees = found
-        self.cycles = Self.findCycles(root: root, callees: found)
     }
 
     /// The graph over runbooks already in memory (tests, embedding).
@@ -64,25 +62,8 @@ public struct RunbookGraph: Sendable {
     /// Every member's name, sorted.
     public var names: [String] { members.map(\.name).sorted() }
 
-    private static func findCycles(root: Runbook, callees: [String: Runbook]) -> [[String]] {
-        let edges: (String) -> [String] = { name in
-            (name == root.name ? root : callees[name])?.runbookRunTargets ?? []
-        }
-        var out: [[String]] = []
-        var onCycle: Set<String> = []
-        for start in [root.name] + callees.keys.sorted() where !onCycle.contains(start) {
-            for next in Set(edges(start)).sorted() {
-                guard let path = shortestPath(from: next, to: start, edges: edges) else { continue }
-                let cycle = [start] + path
-                out.append(cycle)
-                onCycle.formUnion(cycle)
-                break
-            }
-        }
-        return out
-    }
-
-    /// Shortest chain of names from `start` to `goal` (both included), breadth first.
+    /// Shortest chain of runbook names from `start` to `goal` (both included) along `edges`
+    /// (the runbooks each one calls), breadth first: how a cycle is found and reported.
     public static func shortestPath(from start: String, to goal: String, edges: (String) -> [String]) -> [String]? {
         if start == goal { return [start] }
         var previous: [String: String] = [start: start]

@@ -177,18 +177,3 @@ public final class Interpreter: @unchecked Sendable {
         recorder.show(.runFinished(runID: runID, status: status, duration: duration, message: message))
     }
 }
-
-extension RunStatus {
-    /// The process exit code for this outcome (see `runbook --help`):
-    /// 0 success; 2 failed (rolled back cleanly, aborted, or nothing to roll back);
-    /// 3 failed and a rollback failed; 4 interrupted; 5 refused to start.
-    public var exitCode: Int32 {
-        switch self {
-        case .succeeded: return 0
-        case .failed, .rolledBack: return 2
-        case .rollbackFailed: return 3
-        case .interrupted, .running: return 4
-        case .refused: return 5
-        }
-    }
-}

@@ -88,6 +88,13 @@ final class DisasterRecoveryDockerTests: XCTestCase {
         XCTAssertEqual(dr["rto_met"] as? Bool, true)
         XCTAssertTrue(audit.contains { $0.contains("\"event\":\"rto\"") && $0.contains("\"run\":\"\(dr["run"] as? String ?? "")\"") })
         XCTAssertTrue(recovery.contains("RTO achieved: \(String(format: "%.1f", rto))s (objective 4h: met)"), recovery)
+        // Which artifact each database was restored from: restore-database's declared output
+        // `artifact`, recorded per loop item of the calling step.
+        let shown = try runbook(["show", try XCTUnwrap(dr["run"] as? String), "--state-dir", state], secrets: [:])
+        for db in ComposeStack.databases {
+            let line = shown.split(separator: "\n").first { $0.contains("restore-databases[\(db)].outputs.artifact = ") }
+            XCTAssertTrue(line?.contains(db) == true, "no artifact recorded for \(db):\n\(shown)")
+        }
         print("disaster-recovery through docker compose: RTO achieved \(String(format: "%.1f", rto))s")
     }
 

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Documented exit codes: the one table the command line, the audit trail's `exit_status`
+/// and `RunStatus.exitCode` all use. Scripts and CI key on these; keep README.md in step.
+public enum RunbookExitCode: Int32, CaseIterable, Sendable {
+    /// Everything valid, or the run succeeded.
+    case success = 0
+    /// Validation found errors; nothing ran.
+    case invalid = 1
+    /// A step failed; completed steps were rolled back cleanly (or needed no rollback).
+    case failed = 2
+    /// A step failed and at least one rollback failed too: manual attention needed.
+    case rollbackFailed = 3
+    /// Interrupted (Ctrl-C or SIGTERM) and stopped.
+    case interrupted = 4
+    /// Refused to start: confirmation declined, plan digest or resume digest mismatch, lock held.
+    case refused = 5
+    /// Bad command-line usage (argument parser's convention).
+    case usage = 64
+
+    public static var summary: String {
+        "0 success; 1 invalid runbook or profile; 2 step failed, rolled back; 3 step failed and rollback failed; 4 interrupted; 5 refused to start; 64 usage error."
+    }
+}
+
+extension RunStatus {
+    /// How a run that ended this way exits: failed (rolled back cleanly, aborted, or nothing
+    /// to roll back) is `failed`; a run still marked running was stopped, so `interrupted`.
+    public var exitCode: Int32 {
+        switch self {
+        case .succeeded: return RunbookExitCode.success.rawValue
+        case .failed, .rolledBack: return RunbookExitCode.failed.rawValue
+        case .rollbackFailed: return RunbookExitCode.rollbackFailed.rawValue
+        case .interrupted, .running: return RunbookExitCode.interrupted.rawValue
+        case .refused: return RunbookExitCode.refused.rawValue
+        }
+    }
+}
