@@ -144,6 +144,9 @@ final class NestedRunbookTests: XCTestCase {
         let plan = try runbook(["plan", "parent"])
         XCTAssertEqual(plan.status, 1, "plan refuses the same graph: \(plan.stdout)")
         XCTAssertEqual(plan.stderr, out.stderr, "run and plan report the same error the same way")
+        let validate = try runbook(["validate", "runbooks/parent.yaml"])
+        XCTAssertEqual(validate.status, 1)
+        XCTAssertTrue(validate.stdout.contains("runbooks/broken-child.yaml:5:13: error: unknown action \"shell.runn\""), validate.stdout)
     }
 
     // 4. params: values of the child's declared types, checked statically, arriving as values.

@@ -147,6 +147,7 @@ public enum BatchValidation {
         }
         let invalid = perFile.filter(\.hasErrors).count
         for fileDiags in perFile { diags += fileDiags }
+        diags += reachableOutsideBatch(loaded: loaded, contexts: contexts, batch: Set(loadedRunbooks.keys), sources: &sources)
         let result = Result(diagnostics: unique(diags).sortedForOutput(), sources: sources, runbooks: runbookCount,
                             profiles: profileCount, invalidFiles: invalid)
         // Every tree of the batch dies here; freeing them is a serial tail nobody waits for.
@@ -155,6 +156,28 @@ public enum BatchValidation {
         (loaded, contexts, byDirectory, loadedRunbooks) = ([], [], [:], [:])
         releaseInBackground(leftovers)
         return result
+    }
+
+    /// A runbook is as valid as the runbooks it can reach (`RunbookGraph`: a run stops on their
+    /// errors), so `validate parent.yaml` also reports a called `child.yaml`'s problems. Runbooks
+    /// of the batch are validated anyway; this walks out from them to the others, each once.
+    static func reachableOutsideBatch(loaded: [Loaded], contexts: [RuleContext?], batch: Set<String>,
+                                      sources: inout [String: String]) -> [Diagnostic] {
+        var pending: [(Runbook, RuleContext)] = []
+        for (l, context) in zip(loaded, contexts) {
+            if case .runbook(let r) = l, let rb = r.runbook, let context { pending.append((rb, context)) }
+        }
+        var seen = batch
+        var out: [Diagnostic] = []
+        while let (runbook, context) = pending.popLast() {
+            for name in runbook.runbookRunTargets {
+                guard let callee = context.runbooks[name], seen.insert(pathKey(callee.path)).inserted else { continue }
+                out += Validator.validate(callee, in: context)
+                sources[callee.path] = try? String(contentsOfFile: callee.path, encoding: .utf8)
+                pending.append((callee, context))
+            }
+        }
+        return out
     }
 
     /// Values to free off the caller's path.

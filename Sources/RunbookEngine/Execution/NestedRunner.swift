@@ -1,26 +1,18 @@
 import Foundation
 import RunbookCore
 
-/// The name and inputs of the action that runs another runbook, shared by the action
-/// (RunbookActions) and the engine that runs the child.
-public enum NestedRunbooks {
-    public static let actionName = "runbook.run"
-    public static let runbookInput = "runbook"
-    public static let paramsInput = "params"
-    /// Deeper nesting is almost certainly a cycle (validation reports cycles before a run).
-    public static let maxDepth = 8
-}
-
 /// Runs a child runbook for `runbook.run` inside the current run: same records,
 /// same saga (so a later failure of the parent undoes the child's steps too),
 /// and the child's locks are taken as well. Its failure is the calling step's failure.
 struct NestedRunner: NestedRunbookRunning {
     let run: RunState
     let depth: Int
+    /// Deeper nesting is almost certainly a cycle (validation reports cycles before a run).
+    static let maxDepth = 8
 
     func runRunbook(named name: String, params: [String: Value], from context: RunContext) async throws -> ActionResult {
-        guard depth + 1 < NestedRunbooks.maxDepth else {
-            return .failed("runbook.run nested more than \(NestedRunbooks.maxDepth) deep; is there a cycle?")
+        guard depth + 1 < Self.maxDepth else {
+            return .failed("runbook.run nested more than \(Self.maxDepth) deep; is there a cycle?")
         }
         guard let child = run.request.graph.runbook(named: name) else {
             let known = run.request.graph.names

@@ -255,12 +255,12 @@ extension Runbook {
     var allStepIDs: [String] { stepRefs.map(\.step.id).filter { !$0.isEmpty } }
 }
 
-/// The inputs of `runbook.run` that validation relies on. The action itself is
-/// declared in RunbookActions; these names are its contract with the validator.
-enum RunbookRunInputs {
-    static let action = "runbook.run"
-    static let runbook = "runbook"
-    static let params = "params"
+/// The name and inputs of `runbook.run`: the contract between the action (declared in
+/// RunbookActions), the engine that runs the child, the planner and the validator.
+public enum RunbookRunInputs {
+    public static let action = "runbook.run"
+    public static let runbook = "runbook"
+    public static let params = "params"
 }
 
 extension String.UTF8View {
