@@ -68,6 +68,12 @@ final class NestedRunbookTests: XCTestCase {
             """), out.stdout)
         }
         XCTAssertTrue(out.stdout.contains("destructive: restore[shared]/restore, restore[users]/restore, restore[payments]/restore"), out.stdout)
+        let docs = try runbook(["docs", "restore-all"])
+        XCTAssertEqual(docs.status, 0, docs.stderr)
+        for database in ["shared", "users", "payments"] {
+            XCTAssertTrue(docs.stdout.contains("Runs runbook `restore-one` for database = `\(database)` with `database` = `\(database)`:"), docs.stdout)
+            XCTAssertTrue(docs.stdout.contains("> **Confirm:** Replaces \(database)\n"), docs.stdout)
+        }
     }
 
     /// The shipped disaster recovery: the plan names each of the three databases it restores.
