@@ -159,22 +159,21 @@ public enum BatchValidation {
     }
 
     /// A runbook is as valid as the runbooks it can reach (`RunbookGraph`: a run stops on their
-    /// errors), so `validate parent.yaml` also reports a called `child.yaml`'s problems. Runbooks
-    /// of the batch are validated anyway; this walks out from them to the others, each once.
+    /// errors), so `validate parent.yaml` also reports a called `child.yaml`'s problems, each once.
+    /// Runbooks of the batch are validated anyway: a graph is built only for a runbook that calls
+    /// one outside it, so validating a whole directory costs nothing more.
     static func reachableOutsideBatch(loaded: [Loaded], contexts: [RuleContext?], batch: Set<String>,
                                       sources: inout [String: String]) -> [Diagnostic] {
-        var pending: [(Runbook, RuleContext)] = []
-        for (l, context) in zip(loaded, contexts) {
-            if case .runbook(let r) = l, let rb = r.runbook, let context { pending.append((rb, context)) }
-        }
-        var seen = batch
+        var validated = batch
         var out: [Diagnostic] = []
-        while let (runbook, context) = pending.popLast() {
-            for name in runbook.runbookRunTargets {
-                guard let callee = context.runbooks[name], seen.insert(pathKey(callee.path)).inserted else { continue }
+        for (l, context) in zip(loaded, contexts) {
+            guard case .runbook(let r) = l, let root = r.runbook, let context,
+                  root.runbookRunTargets.contains(where: { context.runbooks[$0].map { !validated.contains(pathKey($0.path)) } ?? false })
+            else { continue }
+            let graph = RunbookGraph(root: root, available: context.runbooks)
+            for callee in graph.members.dropFirst() where validated.insert(pathKey(callee.path)).inserted {
                 out += Validator.validate(callee, in: context)
                 sources[callee.path] = try? String(contentsOfFile: callee.path, encoding: .utf8)
-                pending.append((callee, context))
             }
         }
         return out
