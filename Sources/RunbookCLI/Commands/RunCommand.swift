@@ -57,7 +57,7 @@ struct RunCommand: AsyncParsableCommand {
             throw RunbookExitCode.invalid.exitCode
         }
         if !rb.requires.isEmpty && loaded.profile == nil {
-            DiagnosticPrinter.print([.error("missing-profile", "runbook \"\(rb.name)\" requires targets \(rb.requires.map(\.name).joined(separator: ", ")); pass --profile NAME",
+            DiagnosticPrinter.print([.error(.missingProfile, "runbook \"\(rb.name)\" requires targets \(rb.requires.map(\.name).joined(separator: ", ")); pass --profile NAME",
                                             at: rb.requires.first?.location)])
             throw RunbookExitCode.invalid.exitCode
         }

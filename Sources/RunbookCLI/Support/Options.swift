@@ -54,7 +54,7 @@ struct SelectionOptions: ParsableArguments {
             throw RunbookExitCode.invalid.exitCode
         }
         let (params, diagnostics) = ParamBinder.bind(rb, given: try paramValues())
-        let relevant = allowMissingParams ? diagnostics.filter { $0.rule != "missing-param" } : diagnostics
+        let relevant = allowMissingParams ? diagnostics.filter { $0.rule != RuleID.missingParam.rawValue } : diagnostics
         if relevant.hasErrors {
             report(relevant, sources: loaded.sources)
             throw RunbookExitCode.invalid.exitCode

@@ -8,22 +8,22 @@ public enum ParamBinder {
         var diags: [Diagnostic] = []
         let cli = SourceLocation(file: "<command line>", line: 1, column: 1)
         for key in given.keys.sorted() where runbook.param(key) == nil {
-            diags.append(.error("unknown-param", "runbook \"\(runbook.name)\" has no param \"\(key)\"\(Suggestions.didYouMean(key, in: runbook.params.map(\.name)))",
+            diags.append(.error(.unknownParam, "runbook \"\(runbook.name)\" has no param \"\(key)\"\(Suggestions.didYouMean(key, in: runbook.params.map(\.name)))",
                                 at: cli, notes: ["params: " + runbook.params.map(\.name).joined(separator: ", ")]))
         }
         for decl in runbook.params {
             if let raw = given[decl.name] {
                 switch coerce(raw, to: decl) {
                 case .success(let v): values[decl.name] = v
-                case .failure(let e): diags.append(.error("param-value", "--param \(decl.name): \(e.message)", at: cli))
+                case .failure(let e): diags.append(.error(.paramValue, "--param \(decl.name): \(e.message)", at: cli))
                 }
             } else if let def = decl.defaultValue {
                 switch coerce(def, to: decl) {
                 case .success(let v): values[decl.name] = v
-                case .failure(let e): diags.append(.error("param-value", "default of param \"\(decl.name)\": \(e.message)", at: def.location))
+                case .failure(let e): diags.append(.error(.paramValue, "default of param \"\(decl.name)\": \(e.message)", at: def.location))
                 }
             } else if decl.required {
-                diags.append(.error("missing-param", "param \"\(decl.name)\" is required; pass --param \(decl.name)=...", at: cli))
+                diags.append(.error(.missingParam, "param \"\(decl.name)\" is required; pass --param \(decl.name)=...", at: cli))
             } else {
                 values[decl.name] = .null
             }
