@@ -28,6 +28,8 @@ struct WebhookTarget: TargetConfiguration {
         retries = fields.int("retries") ?? 0
         relay = fields.string("relay")
     }
+
+    var secretNames: [String] { token.map { [$0] } ?? [] }
 }
 
 final class ToyTargetKindTests: XCTestCase {
@@ -59,6 +61,7 @@ final class ToyTargetKindTests: XCTestCase {
         XCTAssertEqual(hook.token, "tok")
         XCTAssertEqual(hook.retries, 3, "the declared default")
         XCTAssertEqual(hook.relay, "app")
+        XCTAssertEqual(decl.binding.secretNames, ["tok"])
         XCTAssertNil(decl.binding.configuration(as: HTTPTarget.self))
         let call = ResolvedCall(spec: ActionSpec("toy.notify", summary: "s", inputs: []), stepID: "s", inputs: [:], targets: ["to": decl])
         XCTAssertEqual(try call.target("to", as: WebhookTarget.self).url, "http://127.0.0.1:2/notify")

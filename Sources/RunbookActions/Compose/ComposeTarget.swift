@@ -27,6 +27,8 @@ public struct ComposeTarget: TargetConfiguration, Hashable {
         self.init(projectDir: fields.string("project_dir") ?? "", files: fields.strings("files") ?? [],
                   projectName: fields.string("project_name"))
     }
+
+    public var secretNames: [String] { [] }
 }
 
 extension TargetBinding {

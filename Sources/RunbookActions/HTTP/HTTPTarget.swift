@@ -16,6 +16,8 @@ public struct HTTPTarget: TargetConfiguration, Hashable {
     public init(baseURL: String) { self.baseURL = baseURL }
 
     public init(fields: TargetFields) { baseURL = fields.string("base_url") ?? "" }
+
+    public var secretNames: [String] { [] }
 }
 
 extension TargetBinding {

@@ -68,6 +68,8 @@ public struct PostgresTarget: TargetConfiguration, Hashable {
                   passwordSecret: fields.secret("password"), compose: fields.string("compose"), service: fields.string("service"),
                   dataDir: fields.string("data_dir"), binDir: fields.string("bin_dir"))
     }
+
+    public var secretNames: [String] { passwordSecret.map { [$0] } ?? [] }
 }
 
 extension TargetBinding {

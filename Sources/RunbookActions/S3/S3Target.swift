@@ -32,6 +32,10 @@ public struct S3Target: TargetConfiguration, Hashable {
         self.init(endpoint: fields.string("endpoint") ?? "", region: fields.string("region") ?? "us-east-1",
                   accessKey: fields.credential("access_key") ?? .literal(""), secretKey: fields.credential("secret_key") ?? .secret(""))
     }
+
+    public var secretNames: [String] {
+        [accessKey, secretKey].compactMap { if case .secret(let name) = $0, !name.isEmpty { return name } else { return nil } }
+    }
 }
 
 extension TargetBinding {

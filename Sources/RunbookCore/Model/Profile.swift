@@ -49,6 +49,9 @@ public struct TargetBinding: Sendable {
         self.configuration = configuration
     }
 
+    /// The secrets the target's keys reference.
+    public var secretNames: [String] { configuration.secretNames }
+
     /// The configuration as `T`, or nil when the target is of another kind.
     public func configuration<T: TargetConfiguration>(as type: T.Type) -> T? { configuration as? T }
 }

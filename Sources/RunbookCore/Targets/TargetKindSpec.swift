@@ -100,6 +100,9 @@ public protocol TargetConfiguration: Sendable {
     static var kind: TargetKindSpec { get }
     /// Built from keys the loader has already checked against `kind`, defaults filled in.
     init(fields: TargetFields)
+    /// The secrets this target's keys reference (`${secrets.NAME}`), so a run resolves them
+    /// without knowing the kind.
+    var secretNames: [String] { get }
 }
 
 /// The target kinds a binary knows: a plain list, as for actions.
