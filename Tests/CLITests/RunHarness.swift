@@ -5,15 +5,10 @@ import XCTest
 /// with the fixture runbooks, a throwaway state directory and a work directory
 /// the fixture steps write their marks into.
 final class RunHarness {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let packageRoot = RunbookProcess.packageRoot.path
     static let runbooksDir = packageRoot + "/Tests/CLITests/Fixtures/runbooks"
 
-    /// The binary next to the test bundle (swift build --build-tests builds both).
-    static var binary: String {
-        let beside = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent("runbook").path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        return packageRoot + "/.build/debug/runbook"
-    }
+    static var binary: String { RunbookProcess.binary }
 
     let state: String
     let work: String
@@ -39,17 +34,7 @@ final class RunHarness {
     /// and resume), environment inherited plus `env`.
     func process(_ args: [String], env: [String: String] = [:], stdin: FileHandle? = nil,
                  runbooksDir: String = RunHarness.runbooksDir) -> (Process, Pipe, Pipe) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        var full = args
-        if ["run", "resume", "history", "show"].contains(args.first ?? "") { full += ["--state-dir", state] }
-        if ["run", "resume"].contains(args.first ?? "") { full += ["--runbooks-dir", runbooksDir, "--kill-grace", "0.5"] }
-        if args.first == "run" { full += ["--param", "dir=\(work)"] }
-        p.arguments = full
-        var environment = ProcessInfo.processInfo.environment
-        environment["NO_COLOR"] = "1"
-        for (k, v) in env { environment[k] = v }
-        p.environment = environment
+        let p = RunbookProcess.process(arguments(args, runbooksDir: runbooksDir), environment: env)
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -57,12 +42,21 @@ final class RunHarness {
         return (p, out, err)
     }
 
+    /// `args` plus this harness's state directory, fixtures and work directory where the command takes them.
+    func arguments(_ args: [String], runbooksDir: String) -> [String] {
+        var full = args
+        if ["run", "resume", "history", "show"].contains(args.first ?? "") { full += ["--state-dir", state] }
+        if ["run", "resume"].contains(args.first ?? "") { full += ["--runbooks-dir", runbooksDir, "--kill-grace", "0.5"] }
+        if args.first == "run" { full += ["--param", "dir=\(work)"] }
+        return full
+    }
+
     @discardableResult
     func run(_ args: [String], env: [String: String] = [:], timeout: Double = 60, runbooksDir: String = RunHarness.runbooksDir,
              file: StaticString = #filePath, line: UInt = #line) throws -> Result {
-        let (p, out, err) = process(args, env: env, runbooksDir: runbooksDir)
-        try p.run()
-        return try finish(p, out, err, timeout: timeout, file: file, line: line)
+        let r = try RunbookProcess.run(arguments(args, runbooksDir: runbooksDir), environment: env, timeout: timeout, file: file, line: line)
+        if !r.finished { XCTFail("runbook did not finish within \(timeout)s", file: file, line: line) }
+        return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 
     func finish(_ p: Process, _ out: Pipe, _ err: Pipe, timeout: Double = 60,

@@ -22,6 +22,27 @@ final class SchemaCommandTests: XCTestCase {
         XCTAssertEqual(written, committed, "schemas/profile.schema.json is out of date; run `runbook schema profile --output schemas/profile.schema.json`")
     }
 
+    func testSchemaFormatRewritesTheGeneratedPartsOfFormatMarkdownInPlace() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let committed = try String(contentsOf: CLI.packageRoot.appendingPathComponent("docs/format.md"), encoding: .utf8)
+        let copy = dir.appendingPathComponent("format.md")
+        // A stale copy: the generated target section emptied, the prose around it kept.
+        let begin = "<!-- BEGIN generated: targets (runbook schema format); do not edit -->\n"
+        let stale = try XCTUnwrap(committed.range(of: begin)).upperBound
+        let end = try XCTUnwrap(committed.range(of: "<!-- END generated: targets -->", range: stale..<committed.endIndex)).lowerBound
+        try CLI.write(committed.replacingCharacters(in: stale..<end, with: "stale\n"), to: copy)
+        let r = try CLI.run(["schema", "format", "--output", copy.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try String(contentsOf: copy, encoding: .utf8), committed,
+                       "docs/format.md is out of date; run `runbook schema format --output docs/format.md` and commit it")
+
+        try CLI.write("# no markers\n", to: copy)
+        let missing = try CLI.run(["schema", "format", "--output", copy.path])
+        XCTAssertEqual(missing.status, 64)
+        XCTAssertTrue(missing.stderr.hasPrefix("error: cannot update \(copy.path): no \"<!-- BEGIN generated: params"), missing.stderr)
+    }
+
     func testListShowsNamesSummariesAndParams() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -88,6 +88,21 @@ final class ValidateCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.hasPrefix(#"error: no runbooks directory "runbooks""#), r.stdout)
     }
 
+    func testListRulesShowsEveryRuleIdOnceWithItsSummary() throws {
+        let r = try CLI.run(["validate", "--list-rules"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let ids = lines.map { String($0.prefix { $0 != " " }) }
+        XCTAssertEqual(Set(ids).count, ids.count, "an id is listed twice")
+        for id in ["missing-key", "unknown-key", "target-kind", "target-via", "literal-secret", "duplicate-step-id", "secret-unavailable"] {
+            XCTAssertTrue(ids.contains(id), "\(id) is not listed")
+        }
+        XCTAssertTrue(lines.contains("unknown-key          A key the format does not have (with the closest valid key)."), r.stdout)
+        // The same list, as a table, is generated into docs/format.md.
+        let format = try String(contentsOf: CLI.packageRoot.appendingPathComponent("docs/format.md"), encoding: .utf8)
+        for id in ids { XCTAssertTrue(format.contains("| `\(id)` |"), "docs/format.md does not list \(id)") }
+    }
+
     func testJSONFormat() throws {
         try CLI.write(valid.replacingOccurrences(of: "${params.dir}", with: "${params.dri}"), to: dir.appendingPathComponent("runbooks/check-backups.yaml"))
         let r = try CLI.run(["validate", "--format", "json", "runbooks"], in: dir)

@@ -1,3 +1,4 @@
+import RunbookActions
 import XCTest
 @testable import RunbookCore
 
@@ -125,7 +126,7 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(loaded.diagnostics, [])
         let p = try XCTUnwrap(loaded.profile)
         XCTAssertEqual(p.nameLocation, SourceLocation(file: "prod.yaml", line: 1, column: 10))
-        guard case .postgres(let pg)? = p.target("db")?.binding else { return XCTFail("db is not postgres") }
+        let pg = try XCTUnwrap(p.target("db")?.binding.configuration(as: PostgresTarget.self), "db is not postgres")
         XCTAssertEqual(pg.passwordSecret, "pw")
         XCTAssertEqual(pg.service, "postgres-shared")
     }

@@ -4,7 +4,7 @@ import XCTest
 final class RendererTests: XCTestCase {
     let source = "runbook: t\nsteps:\n  - id: a\n\taction: test.dmup\n"
     var diag: Diagnostic {
-        .error("unknown-action", "unknown action \"test.dmup\"", at: SourceLocation(file: "t.yaml", line: 4, column: 10),
+        .error(.unknownAction, "unknown action \"test.dmup\"", at: SourceLocation(file: "t.yaml", line: 4, column: 10),
                length: 9, notes: ["valid actions: test.dump"])
     }
 
@@ -27,13 +27,13 @@ final class RendererTests: XCTestCase {
     }
 
     func testCaretIsClampedToTheLineAndSkippedWithoutSource() {
-        let long = Diagnostic.error("x", "m", at: SourceLocation(file: "t.yaml", line: 1, column: 10), length: 500)
+        let long = Diagnostic.error(.type, "m", at: SourceLocation(file: "t.yaml", line: 1, column: 10), length: 500)
         XCTAssertEqual(DiagnosticRenderer.text([long], sources: ["t.yaml": source], caret: true, color: false),
-                       "t.yaml:1:10: error: m [x]\nrunbook: t\n         ^\n")
-        let elsewhere = Diagnostic.error("x", "m", at: SourceLocation(file: "other.yaml", line: 1, column: 1))
-        XCTAssertEqual(DiagnosticRenderer.text([elsewhere], sources: [:], caret: true, color: false), "other.yaml:1:1: error: m [x]\n")
-        let beyond = Diagnostic.error("x", "m", at: SourceLocation(file: "t.yaml", line: 99, column: 1))
-        XCTAssertEqual(DiagnosticRenderer.text([beyond], sources: ["t.yaml": source], caret: true, color: false), "t.yaml:99:1: error: m [x]\n")
+                       "t.yaml:1:10: error: m [type]\nrunbook: t\n         ^\n")
+        let elsewhere = Diagnostic.error(.type, "m", at: SourceLocation(file: "other.yaml", line: 1, column: 1))
+        XCTAssertEqual(DiagnosticRenderer.text([elsewhere], sources: [:], caret: true, color: false), "other.yaml:1:1: error: m [type]\n")
+        let beyond = Diagnostic.error(.type, "m", at: SourceLocation(file: "t.yaml", line: 99, column: 1))
+        XCTAssertEqual(DiagnosticRenderer.text([beyond], sources: ["t.yaml": source], caret: true, color: false), "t.yaml:99:1: error: m [type]\n")
     }
 
     func testColorOnlyWhenAsked() {
@@ -43,7 +43,7 @@ final class RendererTests: XCTestCase {
     }
 
     func testJSONHasTheDocumentedFields() throws {
-        let unplaced = Diagnostic.error("io", "no \"dir\"", at: nil)
+        let unplaced = Diagnostic.error(.io, "no \"dir\"", at: nil)
         let json = DiagnosticRenderer.json([unplaced, diag])
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         XCTAssertEqual(object["valid"] as? Bool, false)
@@ -78,7 +78,7 @@ final class RendererTests: XCTestCase {
 final class RendererLongLineTests: XCTestCase {
     func testLongLinesAreCutToAWindowAroundTheColumn() {
         let line = String(repeating: "a", count: 1000) + "BAD" + String(repeating: "b", count: 1000)
-        let d = Diagnostic.error("x", "m", at: SourceLocation(file: "t", line: 1, column: 1001), length: 3)
+        let d = Diagnostic.error(.type, "m", at: SourceLocation(file: "t", line: 1, column: 1001), length: 3)
         let out = DiagnosticRenderer.text([d], sources: ["t": line], caret: true, color: false).split(separator: "\n").map(String.init)
         XCTAssertEqual(out.count, 3)
         XCTAssertTrue(out[1].hasPrefix("...") && out[1].hasSuffix("..."))

@@ -15,13 +15,19 @@ final class SchemaTests: XCTestCase {
     func testCommittedSchemasMatchTheGeneratedOnes() throws {
         let pairs: [(String, JSONValue, String)] = [
             ("schemas/runbook.schema.json", RunbookSchema.generate(catalog: Registry.catalog), "runbook"),
-            ("schemas/profile.schema.json", ProfileSchema.generate(), "profile"),
+            ("schemas/profile.schema.json", ProfileSchema.generate(kinds: Registry.targetKinds), "profile"),
         ]
         for (path, schema, kind) in pairs {
             let committed = try String(contentsOf: packageRoot.appendingPathComponent(path), encoding: .utf8)
             XCTAssertEqual(committed, schema.pretty + "\n",
                            "\(path) is out of date; run `runbook schema \(kind) --output \(path)` and commit it")
         }
+    }
+
+    func testCommittedFormatMarkdownMatchesTheDeclarations() throws {
+        let committed = try String(contentsOf: packageRoot.appendingPathComponent("docs/format.md"), encoding: .utf8)
+        XCTAssertEqual(try FormatReference.update(committed, kinds: Registry.targetKinds), committed,
+                       "docs/format.md is out of date; run `runbook schema format --output docs/format.md` and commit it")
     }
 
     func testActionInputsBecomeConditionalWithSchemas() throws {
@@ -58,11 +64,11 @@ final class SchemaTests: XCTestCase {
         for key in RunbookLoader.stepKeys { XCTAssertNotNil(KeyHelp.step[key], "no help for step key \(key)") }
         for key in RunbookLoader.topLevelKeys { XCTAssertNotNil(KeyHelp.runbook[key], "no help for \(key)") }
         for key in RunbookLoader.paramKeys { XCTAssertNotNil(KeyHelp.param[key], "no help for param key \(key)") }
-        let profile = ProfileSchema.generate()
+        let profile = ProfileSchema.generate(kinds: Registry.targetKinds)
         XCTAssertEqual(keys(object(profile, "properties")), ProfileLoader.topLevelKeys.sorted())
-        for kind in TargetKind.allCases {
-            XCTAssertEqual(keys(object(profile, "$defs", "target.\(kind.rawValue)", "properties")), ProfileSchema.keys(kind).sorted())
-            for key in ProfileSchema.keys(kind) { XCTAssertNotNil(KeyHelp.targetKeys[key], "no help for \(kind) key \(key)") }
+        for kind in Registry.targetKinds.kinds {
+            XCTAssertEqual(keys(object(profile, "$defs", "target.\(kind.name)", "properties")), kind.keyNames.sorted())
+            for key in kind.keys { XCTAssertFalse(key.summary.isEmpty, "no help for \(kind.name) key \(key.name)") }
         }
     }
 
@@ -117,7 +123,7 @@ final class SchemaAgreementTests: XCTestCase {
                           "enum", "range", "param-type", "type", "missing-key", "secret-source", "rto-keys", "rto-target"].map { "Tests/Fixtures/err/\($0).yaml" }
         XCTAssertEqual(try rejected(ok + structural, schema: runbookSchema), Set(structural),
                        "check-jsonschema and runbook validate disagree on these fixtures")
-        let profiles = ["target-kind", "literal-secret"].map { "Tests/Fixtures/err/\($0).yaml" }
-        XCTAssertEqual(try rejected(["Tests/Fixtures/ok/local.yaml"] + profiles, schema: ProfileSchema.generate()), Set(profiles))
+        let profiles = ["target-kind", "literal-secret", "target-via"].map { "Tests/Fixtures/err/\($0).yaml" }
+        XCTAssertEqual(try rejected(["Tests/Fixtures/ok/local.yaml"] + profiles, schema: ProfileSchema.generate(kinds: Registry.targetKinds)), Set(profiles))
     }
 }

@@ -58,8 +58,8 @@ final class TargetAndRunbookRuleTests: XCTestCase {
           stak: {compose: {project_dir: /opt}}
         """.utf8), path: "p.yaml"))
         XCTAssertEqual(headlines(loaded.diagnostics), [
-            #"p.yaml:3:3: error: target "db" runs through compose target "stack", which is not defined in this profile; did you mean "stak"? [missing-target]"#,
-            #"p.yaml:4:3: error: target "other" runs through compose target "db", which is a postgres target in this profile [missing-target]"#,
+            #"p.yaml:3:3: error: target "db" names compose target "stack" in "compose", which is not defined in this profile; did you mean "stak"? [missing-target]"#,
+            #"p.yaml:4:3: error: target "other" names compose target "db" in "compose", which is a postgres target in this profile [missing-target]"#,
         ])
     }
 

@@ -1,3 +1,4 @@
+import RunbookActions
 import XCTest
 @testable import RunbookCore
 

@@ -6,10 +6,7 @@ enum ComposeProject {
     static let servicesInput = InputSpec("services", .list(.string), "Services to act on; all services when omitted.")
 
     static func project(_ call: ResolvedCall) throws -> ComposeTarget {
-        guard case .compose(let project) = try call.target("target").binding else {
-            throw ActionInputError.wrongType("target", expected: "a compose target")
-        }
-        return project
+        try call.target("target", as: ComposeTarget.self)
     }
 
     /// `docker compose --project-directory DIR [-f F] [-p P] <subcommand...>`

@@ -18,7 +18,7 @@ struct HTTPCheck: ExecutableAction {
     ])
 
     func url(_ call: ResolvedCall) throws -> String {
-        guard case .http(let t) = try call.target("target").binding else { throw ActionInputError.wrongType("target", expected: "an http target") }
+        let t = try call.target("target", as: HTTPTarget.self)
         let base = t.baseURL.hasSuffix("/") ? String(t.baseURL.dropLast()) : t.baseURL
         let path = try call.string("path")
         return base + (path.hasPrefix("/") ? path : "/" + path)

@@ -11,10 +11,7 @@ enum S3ActionSupport {
 
     /// The profile's S3 target, without its secrets (for plans).
     static func target(_ call: ResolvedCall, input: String = "target") throws -> S3Target {
-        guard case .s3(let target) = try call.target(input).binding else {
-            throw ActionInputError.invalid(input, "must name an s3 target of the profile")
-        }
-        return target
+        try call.target(input, as: S3Target.self)
     }
 
     /// The endpoint as shown in plans and messages: no credentials.

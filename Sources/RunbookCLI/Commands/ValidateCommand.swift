@@ -39,7 +39,14 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(help: "Also check that this profile (NAME or FILE) binds every target the runbooks require, with the right kind.")
     var profile: String?
 
+    @Flag(name: .customLong("list-rules"), help: "List every rule id a diagnostic can carry, with what it reports, and exit.")
+    var listRules = false
+
     func run() async throws {
+        if listRules {
+            print(Self.ruleList(), terminator: "")
+            return
+        }
         let workspace = location.workspace
         var diags: [Diagnostic] = []
         var sources: [String: String] = [:]
@@ -50,7 +57,7 @@ struct ValidateCommand: AsyncParsableCommand {
             if FileManager.default.fileExists(atPath: workspace.runbooksDir, isDirectory: &isDir), isDir.boolValue {
                 targets.append(workspace.runbooksDir)
             } else {
-                diags.append(.error("io", "no runbooks directory \"\(workspace.runbooksDir)\"; pass files or directories, or --runbooks-dir DIR", at: nil))
+                diags.append(.error(.io, "no runbooks directory \"\(workspace.runbooksDir)\"; pass files or directories, or --runbooks-dir DIR", at: nil))
             }
             if FileManager.default.fileExists(atPath: workspace.profilesDir, isDirectory: &isDir), isDir.boolValue {
                 targets.append(workspace.profilesDir)
@@ -67,7 +74,7 @@ struct ValidateCommand: AsyncParsableCommand {
 
         let (files, missing) = BatchValidation.expand(targets)
         diags += missing
-        let result = BatchValidation.run(files: files, catalog: workspace.catalog, profile: selected)
+        let result = BatchValidation.run(files: files, catalog: workspace.catalog, targetKinds: workspace.targetKinds, profile: selected)
         diags = (diags + result.diagnostics).sortedForOutput()
         sources.merge(result.sources) { a, _ in a }
 
@@ -81,6 +88,12 @@ struct ValidateCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data((Self.summary(diags, result) + "\n").utf8))
         }
         if diags.hasErrors { throw ExitCode(RunbookExitCode.invalid.rawValue) }
+    }
+
+    /// `ID  summary` per rule, ids padded to one column, in `RuleID`'s order.
+    static func ruleList() -> String {
+        let width = RuleID.allCases.map(\.rawValue.count).max() ?? 0
+        return RuleID.allCases.map { $0.rawValue.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary + "\n" }.joined()
     }
 
     static func summary(_ diags: [Diagnostic], _ result: BatchValidation.Result) -> String {

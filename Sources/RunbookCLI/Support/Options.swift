@@ -61,13 +61,13 @@ struct SelectionOptions: ParsableArguments {
         let loaded = workspace.load(runbook: runbook, profile: profile)
         let (rb, graph) = try loaded.validated()
         let (params, diagnostics) = ParamBinder.bind(rb, given: try paramValues())
-        let relevant = allowMissingParams ? diagnostics.filter { $0.rule != "missing-param" } : diagnostics
+        let relevant = allowMissingParams ? diagnostics.filter { $0.rule != RuleID.missingParam.rawValue } : diagnostics
         if relevant.hasErrors {
             report(relevant, sources: loaded.sources)
             throw RunbookExitCode.invalid.exitCode
         }
         if requireProfile, loaded.profile == nil, let member = graph.members.first(where: { !$0.requires.isEmpty }) {
-            report([.error("missing-profile", "runbook \"\(member.name)\" requires targets \(member.requires.map(\.name).joined(separator: ", ")); pass --profile NAME",
+            report([.error(.missingProfile, "runbook \"\(member.name)\" requires targets \(member.requires.map(\.name).joined(separator: ", ")); pass --profile NAME",
                            at: member.requires.first?.location)], sources: loaded.sources)
             throw RunbookExitCode.invalid.exitCode
         }

@@ -21,6 +21,7 @@ struct Workspace {
     /// it (every action's spec) showed in `plan`'s start-up.
     var catalog: ActionCatalog { Self.registryCatalog }
     private static let registryCatalog = Registry.catalog
+    var targetKinds: TargetKindCatalog { Registry.targetKinds }
 
     /// `NAME` means `runbooks/NAME.yaml`; anything with a slash or a .yaml suffix is a path.
     func runbookPath(_ nameOrPath: String) -> String {
@@ -84,7 +85,7 @@ struct Workspace {
         let path = runbookPath(nameOrPath)
         guard FileManager.default.fileExists(atPath: path) else {
             let known = allRunbookPaths().map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension }
-            let d = Diagnostic.error("unknown-runbook", "no runbook \"\(nameOrPath)\" (looked for \(path))\(Suggestions.didYouMean(nameOrPath, in: known))",
+            let d = Diagnostic.error(.unknownRunbook, "no runbook \"\(nameOrPath)\" (looked for \(path))\(Suggestions.didYouMean(nameOrPath, in: known))",
                                      at: nil, notes: known.isEmpty ? [] : ["runbooks: " + known.joined(separator: ", ")])
             return Loaded(runbook: nil, profile: nil, document: nil, diagnostics: [d], sources: [:])
         }
@@ -114,11 +115,11 @@ struct Workspace {
         guard FileManager.default.fileExists(atPath: path) else {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: profilesDir)) ?? []
             let known = files.filter { $0.hasSuffix(".yaml") }.map { ($0 as NSString).deletingPathExtension }.sorted()
-            let d = Diagnostic.error("unknown-profile", "no profile \"\(nameOrPath)\" (looked for \(path))\(Suggestions.didYouMean(nameOrPath, in: known))",
+            let d = Diagnostic.error(.unknownProfile, "no profile \"\(nameOrPath)\" (looked for \(path))\(Suggestions.didYouMean(nameOrPath, in: known))",
                                      at: nil, notes: known.isEmpty ? [] : ["profiles: " + known.joined(separator: ", ")])
             return Loaded(runbook: nil, profile: nil, document: nil, diagnostics: [d], sources: [:])
         }
-        let p = ProfileLoader.load(path: path)
+        let p = ProfileLoader.load(path: path, kinds: targetKinds)
         return Loaded(runbook: nil, profile: p.profile, document: p.document, diagnostics: p.diagnostics, sources: [path: p.document.text])
     }
 }

@@ -85,6 +85,15 @@ public struct ResolvedCall: Sendable {
         guard let t = targets[name] else { throw ActionInputError.missing(name) }
         return t
     }
+
+    /// The target bound to input `name`, as the kind the action needs.
+    public func target<T: TargetConfiguration>(_ name: String, as type: T.Type) throws -> T {
+        let decl = try target(name)
+        guard let t = decl.binding.configuration(as: T.self) else {
+            throw ActionInputError.invalid(name, "target \"\(decl.name)\" is a \(decl.binding.kind) target, not a \(T.kind.name) target")
+        }
+        return t
+    }
 }
 
 public enum ActionInputError: Error, CustomStringConvertible, Sendable {
@@ -114,22 +123,6 @@ public struct PlanContext: Sendable {
         self.profile = profile
         self.runID = runID
         self.stateDir = stateDir
-    }
-
-    /// The transport for a postgres target: local, or `compose exec` into its service.
-    public func transport(for target: PostgresTarget) throws -> Transport {
-        switch target.via {
-        case .local:
-            return .local
-        case .compose:
-            guard let composeName = target.compose, let service = target.service else {
-                throw ActionInputError.invalid("target", "a postgres target with via: compose needs compose and service")
-            }
-            guard let decl = profile?.target(composeName), case .compose(let project) = decl.binding else {
-                throw ActionInputError.invalid("target", "compose target \"\(composeName)\" is not defined in the profile")
-            }
-            return .composeExec(project: project, service: service)
-        }
     }
 }
 

@@ -14,7 +14,7 @@ public indirect enum InputType: Sendable, Hashable, CustomStringConvertible {
     /// SQL text (shown verbatim in plans; never interpolated into a shell).
     case sql
     /// The name of a profile target of the given kind.
-    case target(TargetKind)
+    case target(TargetKindID)
     case oneOf([String])
     case list(InputType)
     /// A mapping from strings to values of the given type.

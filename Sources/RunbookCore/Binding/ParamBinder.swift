@@ -23,22 +23,22 @@ public enum ParamBinder {
         var values: [String: Value] = [:]
         var diags: [Diagnostic] = []
         for key in names.sorted() where runbook.param(key) == nil {
-            diags.append(.error("unknown-param", "runbook \"\(runbook.name)\" has no param \"\(key)\"\(Suggestions.didYouMean(key, in: runbook.params.map(\.name)))",
+            diags.append(.error(.unknownParam, "runbook \"\(runbook.name)\" has no param \"\(key)\"\(Suggestions.didYouMean(key, in: runbook.params.map(\.name)))",
                                 at: location, notes: ["params: " + runbook.params.map(\.name).joined(separator: ", ")]))
         }
         for decl in runbook.params {
             if let result = given(decl) {
                 switch result {
                 case .success(let v): values[decl.name] = v
-                case .failure(let e): diags.append(.error("param-value", "\(label(decl.name)): \(e.message)", at: location))
+                case .failure(let e): diags.append(.error(.paramValue, "\(label(decl.name)): \(e.message)", at: location))
                 }
             } else if let def = decl.defaultValue {
                 switch coerce(def, to: decl) {
                 case .success(let v): values[decl.name] = v
-                case .failure(let e): diags.append(.error("param-value", "default of param \"\(decl.name)\": \(e.message)", at: def.location))
+                case .failure(let e): diags.append(.error(.paramValue, "default of param \"\(decl.name)\": \(e.message)", at: def.location))
                 }
             } else if decl.required {
-                diags.append(.error("missing-param", "param \"\(decl.name)\" is required; \(howToPass(decl.name))", at: location))
+                diags.append(.error(.missingParam, "param \"\(decl.name)\" is required; \(howToPass(decl.name))", at: location))
             } else {
                 values[decl.name] = .null
             }

@@ -29,7 +29,7 @@ public enum Severity: String, Codable, Sendable, Comparable {
 /// The one diagnostic type: every loader, rule and command reports through it.
 public struct Diagnostic: Hashable, Codable, Sendable, CustomStringConvertible {
     public var severity: Severity
-    /// The rule's stable name, shown in brackets; tests and `--format json` key on it.
+    /// The rule's stable id (a `RuleID`'s raw value), shown in brackets; tests and `--format json` key on it.
     public var rule: String
     public var message: String
     public var location: SourceLocation?
@@ -37,19 +37,25 @@ public struct Diagnostic: Hashable, Codable, Sendable, CustomStringConvertible {
     public var length: Int
     public var notes: [String]
 
-    public init(_ severity: Severity = .error, rule: String, message: String,
+    /// A diagnostic of a registered rule: code cannot report an id that `RuleID` does not list.
+    public init(_ severity: Severity = .error, rule: RuleID, message: String,
                 at location: SourceLocation?, length: Int = 1, notes: [String] = []) {
         self.severity = severity
-        self.rule = rule
+        self.rule = rule.rawValue
         self.message = message
         self.location = location
         self.length = max(1, length)
         self.notes = notes
     }
 
-    public static func error(_ rule: String, _ message: String, at location: SourceLocation?,
+    public static func error(_ rule: RuleID, _ message: String, at location: SourceLocation?,
                              length: Int = 1, notes: [String] = []) -> Diagnostic {
         Diagnostic(.error, rule: rule, message: message, at: location, length: length, notes: notes)
+    }
+
+    public static func warning(_ rule: RuleID, _ message: String, at location: SourceLocation?,
+                               length: Int = 1, notes: [String] = []) -> Diagnostic {
+        Diagnostic(.warning, rule: rule, message: message, at: location, length: length, notes: notes)
     }
 
     /// `file:line:col: error: message [rule]`

@@ -17,7 +17,7 @@ struct MappingReader {
     /// Nil (after a diagnostic) when `node` is not a mapping.
     init?(_ node: YNode, context: String, diagnostics: inout [Diagnostic]) {
         guard let pairs = node.mapping else {
-            diagnostics.append(.error("type", "\(context) must be a mapping, got \(node.kindName)", at: node.location))
+            diagnostics.append(.error(.type, "\(context) must be a mapping, got \(node.kindName)", at: node.location))
             return nil
         }
         self.node = node
@@ -46,12 +46,12 @@ struct MappingReader {
     mutating func string(_ key: String, required: Bool = false) -> String? {
         guard let v = node(key) else {
             if required {
-                diagnostics.append(.error("missing-key", "\(context) needs \"\(key)\"", at: node.location))
+                diagnostics.append(.error(.missingKey, "\(context) needs \"\(key)\"", at: node.location))
             }
             return nil
         }
         guard let s = v.scalar, !v.isNull else {
-            diagnostics.append(.error("type", "\"\(key)\" must be a string, got \(v.kindName)", at: v.location))
+            diagnostics.append(.error(.type, "\"\(key)\" must be a string, got \(v.kindName)", at: v.location))
             return nil
         }
         return s
@@ -60,7 +60,7 @@ struct MappingReader {
     mutating func templated(_ key: String) -> Templated? {
         guard let v = node(key) else { return nil }
         guard let s = v.scalar, !v.isNull else {
-            diagnostics.append(.error("type", "\"\(key)\" must be a string, got \(v.kindName)", at: v.location))
+            diagnostics.append(.error(.type, "\"\(key)\" must be a string, got \(v.kindName)", at: v.location))
             return nil
         }
         return Templated(s, at: v.location, valueColumn: v.valueColumn)
@@ -69,11 +69,11 @@ struct MappingReader {
     mutating func int(_ key: String, min: Int? = nil) -> Int? {
         guard let v = node(key) else { return nil }
         guard let s = v.scalar, let i = Int(s) else {
-            diagnostics.append(.error("type", "\"\(key)\" must be an integer, got \(Self.quoteValue(v))", at: v.location))
+            diagnostics.append(.error(.type, "\"\(key)\" must be an integer, got \(Self.quoteValue(v))", at: v.location))
             return nil
         }
         if let min, i < min {
-            diagnostics.append(.error("range", "\"\(key)\" must be at least \(min), got \(i)", at: v.location))
+            diagnostics.append(.error(.range, "\"\(key)\" must be at least \(min), got \(i)", at: v.location))
             return nil
         }
         return i
@@ -85,7 +85,7 @@ struct MappingReader {
         case "true"?, "True"?, "yes"?: return true
         case "false"?, "False"?, "no"?: return false
         default:
-            diagnostics.append(.error("type", "\"\(key)\" must be true or false, got \(Self.quoteValue(v))", at: v.location))
+            diagnostics.append(.error(.type, "\"\(key)\" must be true or false, got \(Self.quoteValue(v))", at: v.location))
             return nil
         }
     }
@@ -93,7 +93,7 @@ struct MappingReader {
     mutating func duration(_ key: String) -> Double? {
         guard let v = node(key) else { return nil }
         guard let s = v.scalar, let d = Duration.parseSeconds(s) else {
-            diagnostics.append(.error("type", "\"\(key)\" must be a duration like 30s, 5m or 1h, got \(Self.quoteValue(v))", at: v.location))
+            diagnostics.append(.error(.type, "\"\(key)\" must be a duration like 30s, 5m or 1h, got \(Self.quoteValue(v))", at: v.location))
             return nil
         }
         return d
@@ -102,13 +102,13 @@ struct MappingReader {
     mutating func stringList(_ key: String) -> [Named]? {
         guard let v = node(key) else { return nil }
         guard let items = v.sequence else {
-            diagnostics.append(.error("type", "\"\(key)\" must be a list, got \(v.kindName)", at: v.location))
+            diagnostics.append(.error(.type, "\"\(key)\" must be a list, got \(v.kindName)", at: v.location))
             return nil
         }
         var out: [Named] = []
         for item in items {
             guard let s = item.scalar, !item.isNull else {
-                diagnostics.append(.error("type", "items of \"\(key)\" must be strings, got \(item.kindName)", at: item.location))
+                diagnostics.append(.error(.type, "items of \"\(key)\" must be strings, got \(item.kindName)", at: item.location))
                 continue
             }
             out.append(Named(s, at: item.location))
@@ -122,7 +122,7 @@ struct MappingReader {
             let hint = Suggestions.didYouMean(pair.key, in: valid)
             // Keys are quoted cut short: a hostile file may hold a megabyte-long key.
             let shown = pair.key.count > 80 ? String(pair.key.prefix(80)) + "..." : pair.key
-            diagnostics.append(.error("unknown-key", "unknown key \"\(shown)\" in \(context)\(hint)",
+            diagnostics.append(.error(.unknownKey, "unknown key \"\(shown)\" in \(context)\(hint)",
                                       at: pair.keyLocation, length: pair.key.count,
                                       notes: ["valid keys: " + valid.sorted().joined(separator: ", ")]))
         }

@@ -5,12 +5,12 @@ import Foundation
 /// (unknown keys, wrong shapes) as it goes. Semantic checks (references, inputs,
 /// duplicates) are `Rule`s that run on the result.
 public enum RunbookLoader {
-    public static let topLevelKeys = ["runbook", "summary", "description", "params", "secrets", "requires", "locks", "steps", "on_failure", "rto", "outputs"]
-    public static let stepKeys = ["id", "title", "action", "with", "require", "verify", "rollback", "confirm", "manual",
-                                  "for_each", "as", "parallel", "timeout", "retry", "on_failure", "when"]
-    public static let paramKeys = ["type", "default", "required", "allowed", "pattern", "description"]
-    public static let secretKeys = ["env", "file", "description"]
-    public static let rtoKeys = ["target", "until"]
+    public static let topLevelKeys = RunbookFormat.runbook.map(\.name)
+    public static let stepKeys = RunbookFormat.step.map(\.name)
+    public static let paramKeys = RunbookFormat.param.map(\.name)
+    public static let secretKeys = RunbookFormat.secret.map(\.name)
+    public static let rtoKeys = RunbookFormat.rto.map(\.name)
+    static let retryKeys = RunbookFormat.retry.map(\.name)
 
     public struct Loaded: Sendable {
         public var document: YAMLDocument
@@ -49,7 +49,7 @@ public enum RunbookLoader {
         if let steps = top.node("steps") {
             runbook.steps = loadSteps(steps, context: "steps", &diags)
         } else {
-            diags.append(.error("missing-key", "runbook needs \"steps\"", at: root.location))
+            diags.append(.error(.missingKey, "runbook needs \"steps\"", at: root.location))
         }
         if let onFailure = top.node("on_failure") {
             runbook.onFailure = loadSteps(onFailure, context: "on_failure", &diags)
@@ -65,7 +65,7 @@ public enum RunbookLoader {
 
     static func loadParams(_ node: YNode, _ diags: inout [Diagnostic]) -> [ParamDecl] {
         guard let pairs = node.mapping else {
-            diags.append(.error("type", "\"params\" must be a mapping of name to declaration, got \(node.kindName)", at: node.location))
+            diags.append(.error(.type, "\"params\" must be a mapping of name to declaration, got \(node.kindName)", at: node.location))
             return []
         }
         var out: [ParamDecl] = []
@@ -78,7 +78,7 @@ public enum RunbookLoader {
                 if let t = ParamType(name: typeName) {
                     type = t
                 } else {
-                    diags.append(.error("param-type", "unknown param type \"\(typeName)\"\(Suggestions.didYouMean(typeName, in: ParamType.allNames))",
+                    diags.append(.error(.paramType, "unknown param type \"\(typeName)\"\(Suggestions.didYouMean(typeName, in: ParamType.allNames))",
                                         at: typeNode?.location, length: typeName.count,
                                         notes: ["valid types: " + ParamType.allNames.joined(separator: ", ")]))
                 }
@@ -99,12 +99,12 @@ public enum RunbookLoader {
     /// `outputs: {NAME: ${steps.ID.outputs.NAME}}`; what the references name is the `runbook-outputs` rule's job.
     static func loadOutputs(_ node: YNode, _ diags: inout [Diagnostic]) -> [OutputDecl] {
         guard let pairs = node.mapping else {
-            diags.append(.error("type", "\"outputs\" must be a mapping of name to ${steps.ID.outputs.NAME}, got \(node.kindName)", at: node.location))
+            diags.append(.error(.type, "\"outputs\" must be a mapping of name to ${steps.ID.outputs.NAME}, got \(node.kindName)", at: node.location))
             return []
         }
         return pairs.compactMap { pair in
             guard let text = pair.value.scalar, !pair.value.isNull else {
-                diags.append(.error("type", "output \"\(pair.key)\" must be a reference like ${steps.ID.outputs.NAME}, got \(pair.value.kindName)",
+                diags.append(.error(.type, "output \"\(pair.key)\" must be a reference like ${steps.ID.outputs.NAME}, got \(pair.value.kindName)",
                                     at: pair.value.location))
                 return nil
             }
@@ -115,7 +115,7 @@ public enum RunbookLoader {
 
     static func loadSecrets(_ node: YNode, _ diags: inout [Diagnostic]) -> [SecretDecl] {
         guard let pairs = node.mapping else {
-            diags.append(.error("type", "\"secrets\" must be a mapping of name to source, got \(node.kindName)", at: node.location))
+            diags.append(.error(.type, "\"secrets\" must be a mapping of name to source, got \(node.kindName)", at: node.location))
             return []
         }
         var out: [SecretDecl] = []
@@ -126,7 +126,7 @@ public enum RunbookLoader {
             decl.file = r.string("file")
             decl.description = r.string("description")
             if decl.env == nil && decl.file == nil {
-                diags.append(.error("secret-source", "secret \"\(pair.key)\" needs \"env\" or \"file\"; values are never written in runbooks",
+                diags.append(.error(.secretSource, "secret \"\(pair.key)\" needs \"env\" or \"file\"; values are never written in runbooks",
                                     at: pair.keyLocation, length: pair.key.count))
             }
             r.finish(known: secretKeys)
@@ -146,12 +146,12 @@ public enum RunbookLoader {
         let targetNode = r.node("target")
         let until = r.string("until").map { Named($0, at: r.node("until")?.location(atValueOffset: 0) ?? node.location) }
         guard let targetNode else {
-            diags.append(.error("missing-key", "rto needs \"target\", the recovery time objective (e.g. 4h)", at: node.location))
+            diags.append(.error(.missingKey, "rto needs \"target\", the recovery time objective (e.g. 4h)", at: node.location))
             return nil
         }
         guard let target = r.duration("target") else { return nil }
         guard target > 0 else {
-            diags.append(.error("range", "\"target\" must be more than 0, got \(MappingReader.quoteValue(targetNode))",
+            diags.append(.error(.range, "\"target\" must be more than 0, got \(MappingReader.quoteValue(targetNode))",
                                 at: targetNode.location(atValueOffset: 0), length: targetNode.scalar?.count ?? 1))
             return nil
         }
@@ -160,7 +160,7 @@ public enum RunbookLoader {
 
     static func loadSteps(_ node: YNode, context: String, _ diags: inout [Diagnostic]) -> [Step] {
         guard let items = node.sequence else {
-            diags.append(.error("type", "\"\(context)\" must be a list of steps, got \(node.kindName)", at: node.location))
+            diags.append(.error(.type, "\"\(context)\" must be a list of steps, got \(node.kindName)", at: node.location))
             return []
         }
         return items.compactMap { loadStep($0, &diags) }
@@ -181,10 +181,10 @@ public enum RunbookLoader {
                 step.action = ActionCall(name: name, nameLocation: actionNode.location,
                                          inputs: inputs(with, owner: "with", &diags), location: actionNode.location)
             } else {
-                diags.append(.error("type", "\"action\" must be an action name, got \(actionNode.kindName)", at: actionNode.location))
+                diags.append(.error(.type, "\"action\" must be an action name, got \(actionNode.kindName)", at: actionNode.location))
             }
         } else if let with = r.node("with") {
-            diags.append(.error("missing-key", "\"with\" given without \"action\"", at: with.location))
+            diags.append(.error(.missingKey, "\"with\" given without \"action\"", at: with.location))
         }
         step.require = checks(r.node("require"), key: "require", &diags)
         step.verify = checks(r.node("verify"), key: "verify", &diags)
@@ -194,10 +194,10 @@ public enum RunbookLoader {
             if let items = manual.sequence {
                 for item in items {
                     if item.scalar != nil, !item.isNull { step.manual.append(Templated(item)) }
-                    else { diags.append(.error("type", "manual items must be strings, got \(item.kindName)", at: item.location)) }
+                    else { diags.append(.error(.type, "manual items must be strings, got \(item.kindName)", at: item.location)) }
                 }
             } else {
-                diags.append(.error("type", "\"manual\" must be a list of checklist items, got \(manual.kindName)", at: manual.location))
+                diags.append(.error(.type, "\"manual\" must be a list of checklist items, got \(manual.kindName)", at: manual.location))
             }
         }
         step.forEach = r.node("for_each")
@@ -206,7 +206,7 @@ public enum RunbookLoader {
         step.timeout = r.duration("timeout")
         if let retryNode = r.node("retry"), var rr = MappingReader(retryNode, context: "retry", diagnostics: &diags) {
             step.retry = Step.Retry(attempts: rr.int("attempts", min: 1) ?? 1, delay: rr.duration("delay") ?? 0)
-            rr.finish(known: ["attempts", "delay"])
+            rr.finish(known: retryKeys)
             diags += rr.diagnostics
         }
         if let policyNode = r.node("on_failure") {
@@ -215,7 +215,7 @@ public enum RunbookLoader {
                 step.onFailure = p
             } else {
                 let got = MappingReader.quoteValue(policyNode)
-                diags.append(.error("enum", "\"on_failure\" must be one of \(valid.joined(separator: ", ")), got \(got)\(Suggestions.didYouMean(policyNode.scalar ?? "", in: valid))",
+                diags.append(.error(.enumeration, "\"on_failure\" must be one of \(valid.joined(separator: ", ")), got \(got)\(Suggestions.didYouMean(policyNode.scalar ?? "", in: valid))",
                                     at: policyNode.location, length: policyNode.scalar?.count ?? 1))
             }
         }
@@ -224,11 +224,11 @@ public enum RunbookLoader {
         // Keyed on what was written: a malformed `manual:` already has its own diagnostic.
         let hasBody = ["action", "manual", "require", "verify"].contains { step.keyLocations[$0] != nil }
         if !hasBody && idNode != nil {
-            diags.append(.error("missing-key", "step \"\(id)\" needs \"action\", \"manual\" or checks (\"require\"/\"verify\")",
+            diags.append(.error(.missingKey, "step \"\(id)\" needs \"action\", \"manual\" or checks (\"require\"/\"verify\")",
                                 at: step.idLocation, length: id.count))
         }
         if step.forEach != nil && step.loopVariable == nil {
-            diags.append(.error("missing-key", "step \"\(id)\" has \"for_each\" but no \"as\" to name the loop variable", at: step.forEach?.location))
+            diags.append(.error(.missingKey, "step \"\(id)\" has \"for_each\" but no \"as\" to name the loop variable", at: step.forEach?.location))
         }
         r.finish(known: stepKeys)
         diags += r.diagnostics
@@ -239,7 +239,7 @@ public enum RunbookLoader {
         guard let node else { return [] }
         if node.isNull { return [] }
         guard let pairs = node.mapping else {
-            diags.append(.error("type", "\"\(owner)\" must be a mapping of inputs, got \(node.kindName)", at: node.location))
+            diags.append(.error(.type, "\"\(owner)\" must be a mapping of inputs, got \(node.kindName)", at: node.location))
             return []
         }
         return pairs
@@ -248,17 +248,17 @@ public enum RunbookLoader {
     static func checks(_ node: YNode?, key: String, _ diags: inout [Diagnostic]) -> [ActionCall] {
         guard let node else { return [] }
         guard let items = node.sequence else {
-            diags.append(.error("type", "\"\(key)\" must be a list of checks, got \(node.kindName)", at: node.location))
+            diags.append(.error(.type, "\"\(key)\" must be a list of checks, got \(node.kindName)", at: node.location))
             return []
         }
         var out: [ActionCall] = []
         for item in items {
             guard let pairs = item.mapping else {
-                diags.append(.error("type", "a check must be a mapping with \"check\", got \(item.kindName)", at: item.location))
+                diags.append(.error(.type, "a check must be a mapping with \"check\", got \(item.kindName)", at: item.location))
                 continue
             }
             guard let namePair = pairs.first(where: { $0.key == "check" }), let name = namePair.value.scalar else {
-                diags.append(.error("missing-key", "a check needs \"check: NAME\"", at: item.location))
+                diags.append(.error(.missingKey, "a check needs \"check: NAME\"", at: item.location))
                 continue
             }
             out.append(ActionCall(name: name, nameLocation: namePair.value.location,

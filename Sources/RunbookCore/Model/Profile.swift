@@ -33,94 +33,27 @@ public struct TargetDecl: Sendable {
     }
 }
 
-/// The kinds of endpoint an action can be pointed at.
-public enum TargetKind: String, Sendable, CaseIterable, Codable {
-    case postgres, compose, s3, http
-}
+/// A target bound to its kind's typed configuration. Core knows no kind: each declares
+/// itself (`TargetConfiguration`) and actions ask for the type they need.
+public struct TargetBinding: Sendable {
+    public var kind: TargetKindID
+    public var configuration: any TargetConfiguration
 
-public enum TargetBinding: Sendable {
-    case postgres(PostgresTarget)
-    case compose(ComposeTarget)
-    case s3(S3Target)
-    case http(HTTPTarget)
-
-    public var kind: TargetKind {
-        switch self {
-        case .postgres: return .postgres
-        case .compose: return .compose
-        case .s3: return .s3
-        case .http: return .http
-        }
+    public init<T: TargetConfiguration>(_ configuration: T) {
+        self.kind = T.kind.name
+        self.configuration = configuration
     }
-}
 
-/// A PostgreSQL server, reached by the client tools on this host (`local`)
-/// or inside a compose service (`compose`).
-public struct PostgresTarget: Sendable, Hashable {
-    public enum Via: String, Sendable, CaseIterable { case local, compose }
-    public var via: Via
-    /// Host name or socket directory (`local`); omitted means libpq's default.
-    public var host: String?
-    public var port: Int?
-    public var user: String?
-    /// The database to connect to for server-level statements (CREATE/DROP DATABASE).
-    public var maintenanceDatabase: String
-    /// Name of a secret holding the password; passed as PGPASSWORD, never in argv.
-    public var passwordSecret: String?
-    /// For `via: compose`: the compose target's name and the service.
-    public var compose: String?
-    public var service: String?
-    /// The server's data directory and bin directory, for actions that manage the server itself (PITR).
-    public var dataDir: String?
-    public var binDir: String?
-
-    public init(via: Via = .local, host: String? = nil, port: Int? = nil, user: String? = nil,
-                maintenanceDatabase: String = "postgres", passwordSecret: String? = nil,
-                compose: String? = nil, service: String? = nil, dataDir: String? = nil, binDir: String? = nil) {
-        self.via = via
-        self.host = host
-        self.port = port
-        self.user = user
-        self.maintenanceDatabase = maintenanceDatabase
-        self.passwordSecret = passwordSecret
-        self.compose = compose
-        self.service = service
-        self.dataDir = dataDir
-        self.binDir = binDir
+    init(kind: TargetKindID, configuration: any TargetConfiguration) {
+        self.kind = kind
+        self.configuration = configuration
     }
-}
 
-/// A docker compose project.
-public struct ComposeTarget: Sendable, Hashable {
-    public var projectDir: String
-    public var files: [String]
-    public var projectName: String?
-    public init(projectDir: String, files: [String] = [], projectName: String? = nil) {
-        self.projectDir = projectDir
-        self.files = files
-        self.projectName = projectName
-    }
-}
+    /// The secrets the target's keys reference.
+    public var secretNames: [String] { configuration.secretNames }
 
-/// An S3-compatible endpoint (MinIO in production), path-style addressing.
-public struct S3Target: Sendable, Hashable {
-    public var endpoint: String
-    public var region: String
-    /// The access key id may be written literally (it is an identifier, not a secret).
-    public var accessKey: Credential
-    /// Always a secret reference: a literal secret key in a profile is rejected.
-    public var secretKey: Credential
-    public init(endpoint: String, region: String = "us-east-1", accessKey: Credential, secretKey: Credential) {
-        self.endpoint = endpoint
-        self.region = region
-        self.accessKey = accessKey
-        self.secretKey = secretKey
-    }
-}
-
-public struct HTTPTarget: Sendable, Hashable {
-    public var baseURL: String
-    public init(baseURL: String) { self.baseURL = baseURL }
+    /// The configuration as `T`, or nil when the target is of another kind.
+    public func configuration<T: TargetConfiguration>(as type: T.Type) -> T? { configuration as? T }
 }
 
 /// A credential written in a profile: a literal, or `${secrets.NAME}`.

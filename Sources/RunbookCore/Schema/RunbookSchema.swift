@@ -34,7 +34,7 @@ public enum RunbookSchema {
             }
             properties[key] = S.described(schema, KeyHelp.runbook[key])
         }
-        var root = S.object(properties, required: ["runbook", "summary", "steps"])
+        var root = S.object(properties, required: RunbookFormat.runbook.requiredNames)
         if case .object(var m) = root {
             m["$schema"] = .string(S.dialect)
             m["title"] = "runbook"
@@ -59,7 +59,7 @@ public enum RunbookSchema {
             }
             properties[key] = S.described(schema, KeyHelp.param[key])
         }
-        return S.object(properties, required: ["type"])
+        return S.object(properties, required: RunbookFormat.param.requiredNames)
     }
 
     static var secret: JSONValue {
@@ -81,7 +81,7 @@ public enum RunbookSchema {
             }
             properties[key] = S.described(schema, KeyHelp.rto[key])
         }
-        return S.object(properties, required: ["target"])
+        return S.object(properties, required: RunbookFormat.rto.requiredNames)
     }
 
     static func step(_ actions: [ActionSpec]) -> JSONValue {
@@ -101,14 +101,15 @@ public enum RunbookSchema {
             case "parallel": schema = ["type": "integer", "minimum": 1]
             case "timeout": schema = S.duration
             case "retry":
-                schema = S.object(["attempts": S.described(["type": "integer", "minimum": 1], "Total tries, at least 1."),
-                                   "delay": S.described(S.duration, "Wait between tries, e.g. 10s.")])
+                let help = RunbookFormat.help(RunbookFormat.retry)
+                schema = S.object(["attempts": S.described(["type": "integer", "minimum": 1], help["attempts"]),
+                                   "delay": S.described(S.duration, help["delay"])])
             case "on_failure": schema = S.enumeration(Step.FailurePolicy.allCases.map(\.rawValue))
             default: schema = [:]
             }
             properties[key] = S.described(schema, KeyHelp.step[key])
         }
-        guard case .object(var m) = S.object(properties, required: ["id"]) else { return [:] }
+        guard case .object(var m) = S.object(properties, required: RunbookFormat.step.requiredNames) else { return [:] }
         // A step acts, asks a person, or is a gate that only checks.
         m["anyOf"] = [["required": ["action"]], ["required": ["manual"]], ["required": ["require"]], ["required": ["verify"]]]
         let conditions = withConditions(actions)

@@ -23,7 +23,7 @@ public struct YAMLDocument: Sendable {
         let start = SourceLocation(file: path, line: 1, column: 1)
         // Read at most one byte past the limit: `/dev/zero` or a 10 GiB file must not be slurped.
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            let d = Diagnostic.error("io", "cannot read file", at: start)
+            let d = Diagnostic.error(.io, "cannot read file", at: start)
             return YAMLDocument(path: path, bytes: Data(), text: "", root: nil, diagnostics: [d])
         }
         defer { try? handle.close() }
@@ -31,13 +31,13 @@ public struct YAMLDocument: Sendable {
         do {
             data = try handle.read(upToCount: limits.maxBytes + 1) ?? Data()
         } catch {
-            let d = Diagnostic.error("io", "cannot read file: \(error.localizedDescription)", at: start)
+            let d = Diagnostic.error(.io, "cannot read file: \(error.localizedDescription)", at: start)
             return YAMLDocument(path: path, bytes: Data(), text: "", root: nil, diagnostics: [d])
         }
         if data.count > limits.maxBytes {
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
             let what = size.map { "file is \($0) bytes" } ?? "file is larger than \(limits.maxBytes) bytes"
-            let d = Diagnostic.error("file-too-large", "\(what); the limit is \(limits.maxBytes) bytes", at: start)
+            let d = Diagnostic.error(.fileTooLarge, "\(what); the limit is \(limits.maxBytes) bytes", at: start)
             return YAMLDocument(path: path, bytes: Data(), text: "", root: nil, diagnostics: [d])
         }
         return parse(data, path: path, limits: limits)
@@ -50,21 +50,21 @@ public struct YAMLDocument: Sendable {
     /// `fastPath: false` always composes with Yams: tests compare the two paths.
     static func parse(_ data: Data, path: String, limits: Limits, fastPath: Bool) -> YAMLDocument {
         let start = SourceLocation(file: path, line: 1, column: 1)
-        func fail(_ rule: String, _ message: String, at loc: SourceLocation? = nil, text: String = "") -> YAMLDocument {
+        func fail(_ rule: RuleID, _ message: String, at loc: SourceLocation? = nil, text: String = "") -> YAMLDocument {
             YAMLDocument(path: path, bytes: data, text: text, root: nil,
                          diagnostics: [.error(rule, message, at: loc ?? start)])
         }
         if data.count > limits.maxBytes {
-            return fail("file-too-large", "file is \(data.count) bytes; the limit is \(limits.maxBytes) bytes")
+            return fail(.fileTooLarge, "file is \(data.count) bytes; the limit is \(limits.maxBytes) bytes")
         }
         if data.withUnsafeBytes({ raw in raw.baseAddress.map { memchr($0, 0, raw.count) != nil } ?? false }) {
-            return fail("yaml-syntax", "file contains NUL bytes; it is not a YAML text file")
+            return fail(.yamlSyntax, "file contains NUL bytes; it is not a YAML text file")
         }
         guard let text = StrictUTF8.decode(data) else {
-            return fail("yaml-syntax", "file is not valid UTF-8")
+            return fail(.yamlSyntax, "file is not valid UTF-8")
         }
         if let (depth, loc) = Self.flowDepthExceeded(text, limit: limits.maxDepth, file: path) {
-            return fail("yaml-too-deep", "nesting is deeper than \(limits.maxDepth) levels (reached \(depth))", at: loc, text: text)
+            return fail(.yamlTooDeep, "nesting is deeper than \(limits.maxDepth) levels (reached \(depth))", at: loc, text: text)
         }
         if fastPath, let root = EventComposer.compose(text, file: path, limits: limits) {
             return YAMLDocument(path: path, bytes: data, text: text, root: root, diagnostics: [])
@@ -75,12 +75,12 @@ public struct YAMLDocument: Sendable {
             node = try Self.composeOnLargeStack(text)
         } catch let error as YamlError {
             let (message, loc) = Self.describe(error, file: path)
-            return fail(message.hasPrefix("duplicate key") ? "duplicate-key" : "yaml-syntax", message, at: loc, text: text)
+            return fail(message.hasPrefix("duplicate key") ? .duplicateKey : .yamlSyntax, message, at: loc, text: text)
         } catch {
-            return fail("yaml-syntax", "\(error)", text: text)
+            return fail(.yamlSyntax, "\(error)", text: text)
         }
         guard let node else {
-            return fail("yaml-syntax", "file is empty; expected a YAML mapping", text: text)
+            return fail(.yamlSyntax, "file is empty; expected a YAML mapping", text: text)
         }
         var utf8 = text
         return utf8.withUTF8 { bytes in
@@ -91,7 +91,7 @@ public struct YAMLDocument: Sendable {
             } catch let e as ConversionError {
                 return fail(e.rule, e.message, at: e.location, text: text)
             } catch {
-                return fail("yaml-syntax", "\(error)", text: text)
+                return fail(.yamlSyntax, "\(error)", text: text)
             }
         }
     }
@@ -99,7 +99,7 @@ public struct YAMLDocument: Sendable {
     // MARK: - Internals
 
     struct ConversionError: Error {
-        var rule: String
+        var rule: RuleID
         var message: String
         var location: SourceLocation
     }
@@ -127,11 +127,11 @@ public struct YAMLDocument: Sendable {
             let loc = YAMLDocument.location(node.mark, file)
             budget -= 1
             if budget < 0 {
-                throw ConversionError(rule: "yaml-too-large",
+                throw ConversionError(rule: .yamlTooLarge,
                                       message: "document expands to more than \(limits.maxNodes) nodes (alias expansion?)", location: loc)
             }
             if depth > limits.maxDepth {
-                throw ConversionError(rule: "yaml-too-deep", message: "nesting is deeper than \(limits.maxDepth) levels", location: loc)
+                throw ConversionError(rule: .yamlTooDeep, message: "nesting is deeper than \(limits.maxDepth) levels", location: loc)
             }
             switch node {
             case .scalar(let s):
@@ -152,7 +152,7 @@ public struct YAMLDocument: Sendable {
                 var pairs: [YPair] = []
                 for (k, v) in map {
                     guard case .scalar(let ks) = k else {
-                        throw ConversionError(rule: "yaml-syntax", message: "mapping keys must be plain strings",
+                        throw ConversionError(rule: .yamlSyntax, message: "mapping keys must be plain strings",
                                               location: YAMLDocument.location(k.mark, file))
                     }
                     let value = try convert(v, depth: depth + 1)
@@ -160,7 +160,7 @@ public struct YAMLDocument: Sendable {
                 }
                 return YNode(.mapping(pairs), at: loc)
             case .alias:
-                throw ConversionError(rule: "yaml-syntax", message: "unresolved alias", location: loc)
+                throw ConversionError(rule: .yamlSyntax, message: "unresolved alias", location: loc)
             }
         }
     }

@@ -23,7 +23,7 @@ public enum BatchValidation {
         for path in paths {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-                diags.append(.error("io", "no such file or directory", at: SourceLocation(file: path, line: 1, column: 1)))
+                diags.append(.error(.io, "no such file or directory", at: SourceLocation(file: path, line: 1, column: 1)))
                 continue
             }
             let found = isDir.boolValue ? yamlFiles(in: path) : [path]
@@ -52,10 +52,10 @@ public enum BatchValidation {
     }
 
     /// A file is a profile when its top-level mapping has `profile:` and no `runbook:`.
-    static func load(_ path: String) -> Loaded {
+    static func load(_ path: String, kinds: TargetKindCatalog) -> Loaded {
         let document = YAMLDocument.load(path: path)
         if let root = document.root, root["profile"] != nil, root["runbook"] == nil {
-            return .profile(ProfileLoader.load(document: document))
+            return .profile(ProfileLoader.load(document: document, kinds: kinds))
         }
         return .runbook(RunbookLoader.load(document: document))
     }
@@ -80,12 +80,12 @@ public enum BatchValidation {
     }
 
     /// Loads files on every core: parsing is half the cost of validating a large directory.
-    static func loadAll(_ paths: [String]) -> [Loaded] {
-        parallelMap(paths.count) { load(paths[$0]) }
+    static func loadAll(_ paths: [String], kinds: TargetKindCatalog) -> [Loaded] {
+        parallelMap(paths.count) { load(paths[$0], kinds: kinds) }
     }
 
-    public static func run(files: [String], catalog: ActionCatalog, profile: Profile? = nil) -> Result {
-        var loaded = loadAll(files)
+    public static func run(files: [String], catalog: ActionCatalog, targetKinds: TargetKindCatalog, profile: Profile? = nil) -> Result {
+        var loaded = loadAll(files, kinds: targetKinds)
         var diags: [Diagnostic] = []
         var sources: [String: String] = [:]
         var runbookCount = 0, profileCount = 0
@@ -110,7 +110,7 @@ public enum BatchValidation {
                 let rb: Runbook?
                 if let known = loadedRunbooks[standard] {
                     rb = known
-                } else if case .runbook(let r) = load(file) {
+                } else if case .runbook(let r) = load(file, kinds: targetKinds) {
                     rb = r.runbook
                 } else {
                     rb = nil

@@ -1,9 +1,9 @@
 import Foundation
 
 /// One semantic check over a loaded runbook. Each rule lives in its own file,
-/// reports with its own stable `name` (shown as `[name]`), and never throws.
+/// reports with its own stable `name` (shown as `[name]`, listed in `RuleID`), and never throws.
 public protocol Rule: Sendable {
-    var name: String { get }
+    var name: RuleID { get }
     func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic]
 }
 

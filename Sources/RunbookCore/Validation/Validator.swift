@@ -55,7 +55,7 @@ public enum Validator {
     public static func validate(profile: Profile) -> [Diagnostic] {
         let fileName = NameMismatchRule.baseName(profile.path)
         guard !profile.name.isEmpty, profile.name != fileName else { return [] }
-        return [.error("name-mismatch", "profile is named \(Notes.quote(profile.name)) but its file is \(Notes.quote(fileName + ".yaml")); the name must equal the file name",
+        return [.error(.nameMismatch, "profile is named \(Notes.quote(profile.name)) but its file is \(Notes.quote(fileName + ".yaml")); the name must equal the file name",
                        at: profile.nameLocation, length: profile.name.count,
                        notes: ["rename the file or set profile: \(fileName)"])]
     }

@@ -16,7 +16,7 @@ public enum SecretResolver {
         public var reason: String
         public var location: SourceLocation?
         public var description: String { "secret \"\(name)\": \(reason)" }
-        public var diagnostic: Diagnostic { .error("secret-unavailable", description, at: location) }
+        public var diagnostic: Diagnostic { .error(.secretUnavailable, description, at: location) }
     }
 
     /// Every secret that could not be resolved.

@@ -1,4 +1,5 @@
 import Foundation
+import RunbookActions
 import RunbookCore
 
 /// One instance of the test compose project (`Compose/project/`): a miniature AqStream

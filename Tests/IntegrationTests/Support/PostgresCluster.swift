@@ -1,4 +1,5 @@
 import Foundation
+import RunbookActions
 import RunbookCore
 
 /// A throwaway PostgreSQL 15 cluster for one test suite: `initdb` as an unprivileged user

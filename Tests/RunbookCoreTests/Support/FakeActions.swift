@@ -1,4 +1,5 @@
 import Foundation
+import RunbookActions
 import RunbookCore
 
 /// Test-only actions and checks: pure declarations, so rule tests and golden files do
@@ -48,4 +49,16 @@ enum FakeCatalog {
     ]
 
     static let catalog = ActionCatalog(specs.map { FakeAction(spec: $0) })
+}
+
+extension ProfileLoader {
+    /// Loads with the binary's target kinds (the kinds are declared in RunbookActions).
+    static func load(document: YAMLDocument) -> Loaded { load(document: document, kinds: Registry.targetKinds) }
+}
+
+extension BatchValidation {
+    /// Validates with the binary's target kinds.
+    static func run(files: [String], catalog: ActionCatalog) -> Result {
+        run(files: files, catalog: catalog, targetKinds: Registry.targetKinds)
+    }
 }

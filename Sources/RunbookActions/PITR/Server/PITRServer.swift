@@ -31,9 +31,7 @@ struct PITRServer: Sendable {
     let runID: String
 
     init(_ call: ResolvedCall, _ context: PlanContext, input: String = "target") throws {
-        guard case .postgres(let t) = try call.target(input).binding else {
-            throw ActionInputError.wrongType(input, expected: "a postgres target")
-        }
+        let t = try call.target(input, as: PostgresTarget.self)
         target = t
         transport = try context.transport(for: t)
         if case .composeExec(let project, let service) = transport { compose = (project, service) } else { compose = nil }

@@ -18,10 +18,7 @@ struct PostgresEndpoint: Sendable {
 
     /// The endpoint bound to the call's `target` input.
     init(_ call: ResolvedCall, input: String = "target", in context: PlanContext) throws {
-        let decl = try call.target(input)
-        guard case .postgres(let target) = decl.binding else {
-            throw ActionInputError.invalid(input, "target \"\(decl.name)\" is a \(decl.binding.kind.rawValue) target, not a postgres target")
-        }
+        let target = try call.target(input, as: PostgresTarget.self)
         self.init(target: target, transport: try context.transport(for: target))
     }
 

@@ -3,7 +3,7 @@ import Foundation
 /// Step ids name outputs, journal entries and audit events, so they must be unique
 /// across `steps:` and `on_failure:`.
 public struct DuplicateStepIDRule: Rule {
-    public let name = "duplicate-step-id"
+    public let name = RuleID.duplicateStepID
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

@@ -2,7 +2,7 @@ import Foundation
 
 /// `${...}` that cannot be parsed, and time formats applied to values that are not timestamps.
 public struct ExpressionRule: Rule {
-    public let name = "expression"
+    public let name = RuleID.expression
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

@@ -3,7 +3,7 @@ import Foundation
 /// `for_each` takes a literal list, or exactly one reference to a list param or a
 /// step output; `as` names the loop variable and needs `for_each`.
 public struct ForEachRule: Rule {
-    public let name = "for-each"
+    public let name = RuleID.forEach
     public init() {}
 
     static let reserved = ["params", "secrets", "steps", "run"]

@@ -2,7 +2,7 @@ import Foundation
 
 /// Input values that do not fit the declared type: literals fully, templates by shape.
 public struct InputTypeRule: Rule {
-    public let name = "input-type"
+    public let name = RuleID.inputType
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

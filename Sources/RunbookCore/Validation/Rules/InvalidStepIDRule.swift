@@ -3,7 +3,7 @@ import Foundation
 /// Step ids appear in `${steps.ID...}`, file names and journals: lowercase letters,
 /// digits, `-` and `_`, starting with a letter or digit.
 public struct InvalidStepIDRule: Rule {
-    public let name = "invalid-step-id"
+    public let name = RuleID.invalidStepID
     public init() {}
 
     public static func isValid(_ id: String) -> Bool {

@@ -2,7 +2,7 @@ import Foundation
 
 /// Required inputs (without a default) that a call leaves out or sets to null.
 public struct MissingInputRule: Rule {
-    public let name = "missing-input"
+    public let name = RuleID.missingInput
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

@@ -3,7 +3,7 @@ import Foundation
 /// With a profile selected, every required target must exist in it, with the kind
 /// the steps need (a compose project cannot stand in for a PostgreSQL server).
 public struct MissingTargetRule: Rule {
-    public let name = "missing-target"
+    public let name = RuleID.missingTarget
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

@@ -3,7 +3,7 @@ import Foundation
 /// `runbook: NAME` must equal the file name, so `runbook plan NAME` finds the file
 /// and `runbook.run` calls resolve to what people read.
 public struct NameMismatchRule: Rule {
-    public let name = "name-mismatch"
+    public let name = RuleID.nameMismatch
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

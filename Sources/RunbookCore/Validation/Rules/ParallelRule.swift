@@ -2,7 +2,7 @@ import Foundation
 
 /// `parallel: N` runs loop items N at a time; without `for_each` there is nothing to parallelise.
 public struct ParallelRule: Rule {
-    public let name = "parallel"
+    public let name = RuleID.parallel
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

@@ -3,7 +3,7 @@ import Foundation
 /// A default must satisfy its own declaration (type, allowed values, pattern):
 /// otherwise the runbook fails only when someone relies on the default, mid-incident.
 public struct ParamDefaultRule: Rule {
-    public let name = "param-default"
+    public let name = RuleID.paramDefault
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

@@ -3,7 +3,7 @@ import Foundation
 /// `rto.until` must name a top-level step: the recovery is measured until that
 /// step succeeds, so a misspelt id would leave the objective silently unmeasured.
 public struct RTOStepRule: Rule {
-    public let name = "rto-step"
+    public let name = RuleID.rtoStep
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

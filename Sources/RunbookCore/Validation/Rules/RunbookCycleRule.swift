@@ -3,7 +3,7 @@ import Foundation
 /// `runbook.run` chains that lead back to the runbook itself would recurse forever.
 /// Each runbook on a cycle reports it, at its own call that starts the loop.
 public struct RunbookCycleRule: Rule {
-    public let name = "runbook-cycle"
+    public let name = RuleID.runbookCycle
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

@@ -4,7 +4,7 @@ import Foundation
 /// an output one of its main steps has, so a caller reading `${steps.CALL.outputs.X}` gets a
 /// value the run produced.
 public struct RunbookOutputsRule: Rule {
-    public let name = "runbook-outputs"
+    public let name = RuleID.runbookOutputs
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

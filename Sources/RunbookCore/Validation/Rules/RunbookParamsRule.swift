@@ -3,7 +3,7 @@ import Foundation
 /// `runbook.run` params must be params the called runbook declares, of the types it declares,
 /// and must include its required params that have no default.
 public struct RunbookParamsRule: Rule {
-    public let name = "runbook-params"
+    public let name = RuleID.runbookParams
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

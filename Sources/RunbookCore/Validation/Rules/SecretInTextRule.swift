@@ -4,7 +4,7 @@ import Foundation
 /// anywhere else it would be printed (confirm, manual, plans) or land in argv, where
 /// every user of the machine can read it.
 public struct SecretInTextRule: Rule {
-    public let name = "secret-in-text"
+    public let name = RuleID.secretInText
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

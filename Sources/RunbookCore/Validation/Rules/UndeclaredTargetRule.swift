@@ -3,7 +3,7 @@ import Foundation
 /// Every target a step uses must be listed in `requires:`, so a reader (and
 /// `--profile` checking) sees all the endpoints a runbook touches in one place.
 public struct UndeclaredTargetRule: Rule {
-    public let name = "undeclared-target"
+    public let name = RuleID.undeclaredTarget
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

@@ -4,7 +4,7 @@ import Foundation
 /// not exist where they are used. Step outputs are visible only from later steps (and
 /// from the step's own `verify:` and `rollback:`, which run after its action).
 public struct UndefinedReferenceRule: Rule {
-    public let name = "undefined-reference"
+    public let name = RuleID.undefinedReference
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

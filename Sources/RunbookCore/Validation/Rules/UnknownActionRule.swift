@@ -4,7 +4,7 @@ import Foundation
 /// a check under `require:`/`verify:`; an action or a check under `action:` (a step whose
 /// whole job is a check, whose outputs later steps use) and an action under `rollback:`.
 public struct UnknownActionRule: Rule {
-    public let name = "unknown-action"
+    public let name = RuleID.unknownAction
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

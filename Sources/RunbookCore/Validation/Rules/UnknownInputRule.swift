@@ -2,7 +2,7 @@ import Foundation
 
 /// Inputs the action does not declare (typos, or inputs of another action).
 public struct UnknownInputRule: Rule {
-    public let name = "unknown-input"
+    public let name = RuleID.unknownInput
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

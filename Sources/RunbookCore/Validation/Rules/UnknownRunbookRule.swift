@@ -2,7 +2,7 @@ import Foundation
 
 /// `runbook.run` must name a runbook of the same directory.
 public struct UnknownRunbookRule: Rule {
-    public let name = "unknown-runbook"
+    public let name = RuleID.unknownRunbook
     public init() {}
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {

@@ -4,7 +4,7 @@ import Foundation
 /// `A == B` / `A != B` where each side is text with references. Anything else
 /// (`&&`, `<`, a lone `=`) would be silently compared as text at run time.
 public struct WhenRule: Rule {
-    public let name = "when"
+    public let name = RuleID.when
     public init() {}
 
     static let forms = ["${params.NAME}", "${params.NAME} == VALUE", "${params.NAME} != VALUE"]

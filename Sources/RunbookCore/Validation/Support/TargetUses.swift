@@ -4,7 +4,7 @@ import Foundation
 struct TargetUse: Sendable {
     let name: String
     let node: YNode
-    let kind: TargetKind
+    let kind: TargetKindID
     let action: String
 }
 
@@ -17,7 +17,7 @@ extension RunbookFacts {
             guard let spec = context.spec(site.call.name) else { continue }
             for pair in site.call.inputs {
                 guard let input = spec.input(pair.key) else { continue }
-                let kind: TargetKind
+                let kind: TargetKindID
                 var nodes = [pair.value]
                 switch input.type {
                 case .target(let k): kind = k

@@ -1,4 +1,5 @@
 import Foundation
+import RunbookCore
 
 /// How a command reaches the machine it acts on. Separate from *what* the command is:
 /// `pg_dump` is the same argv locally and inside a compose service.
