@@ -51,7 +51,9 @@ struct RunCommand: AsyncParsableCommand {
             throw RunbookExitCode.invalid.exitCode
         }
         guard let rb = loaded.runbook else { throw RunbookExitCode.invalid.exitCode }
-        let (bound, paramDiagnostics) = ParamBinder.bind(rb, given: given)
+        let (bound, bindDiagnostics) = ParamBinder.bind(rb, given: given)
+        let paramDiagnostics = bindDiagnostics.hasErrors ? bindDiagnostics
+            : RunTargetCheck.check(rb, params: bound, profile: loaded.profile, catalog: workspace.catalog)
         if paramDiagnostics.hasErrors {
             DiagnosticPrinter.print(paramDiagnostics)
             throw RunbookExitCode.invalid.exitCode

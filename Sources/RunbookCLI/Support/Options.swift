@@ -54,7 +54,8 @@ struct SelectionOptions: ParsableArguments {
             throw RunbookExitCode.invalid.exitCode
         }
         let (params, diagnostics) = ParamBinder.bind(rb, given: try paramValues())
-        let relevant = allowMissingParams ? diagnostics.filter { $0.rule != "missing-param" } : diagnostics
+        var relevant = allowMissingParams ? diagnostics.filter { $0.rule != "missing-param" } : diagnostics
+        if !relevant.hasErrors { relevant += RunTargetCheck.check(rb, params: params, profile: loaded.profile, catalog: workspace.catalog) }
         if relevant.hasErrors {
             report(relevant, sources: loaded.sources)
             throw RunbookExitCode.invalid.exitCode

@@ -114,26 +114,9 @@ final class DisasterRecoveryDockerTests: XCTestCase {
         """
     }
 
-    /// Runs the built binary from the repository root (its runbooks/), with DOCKER_HOST
-    /// pointing at the private engine; fails the test with its output when it fails.
+    /// Runs the built binary as an operator would; fails the test with its output when it fails.
     @discardableResult
     private func runbook(_ arguments: [String], secrets: [String: String]) throws -> String {
-        var env = ProcessInfo.processInfo.environment
-        env["NO_COLOR"] = "1"
-        env.merge(secrets) { _, new in new }
-        let started = Date()
-        let output = try Host.runCombined([Self.binary] + arguments, environment: env, directory: ComposeStack.repositoryRoot)
-        print("$ runbook \(arguments.prefix(2).joined(separator: " ")) (\(String(format: "%.1f", Date().timeIntervalSince(started)))s, exit \(output.status))\n\(output.text)")
-        guard output.status == 0 else {
-            throw DockerEngine.HarnessError(description: "runbook \(arguments.joined(separator: " ")) exited \(output.status)")
-        }
-        return output.text
-    }
-
-    /// `$RUNBOOK_BIN`, else `runbook` beside the test bundle in the build directory.
-    private static var binary: String {
-        if let path = ProcessInfo.processInfo.environment["RUNBOOK_BIN"], !path.isEmpty { return path }
-        return URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("runbook").path
+        try ComposeRunbookCLI.succeed(arguments, secrets: secrets)
     }
 }
