@@ -14,6 +14,7 @@ public enum PostgresActions {
         RecreateDatabase(),
         Dump(),
         DumpGlobals(),
+        RestoreGlobals(),
         LatestBackup(),
         VerifyArtifact(),
         Restore(),

@@ -61,7 +61,8 @@ struct SelectionOptions: ParsableArguments {
         let loaded = workspace.load(runbook: runbook, profile: profile)
         let (rb, graph) = try loaded.validated()
         let (params, diagnostics) = ParamBinder.bind(rb, given: try paramValues())
-        let relevant = allowMissingParams ? diagnostics.filter { $0.rule != RuleID.missingParam.rawValue } : diagnostics
+        var relevant = allowMissingParams ? diagnostics.filter { $0.rule != RuleID.missingParam.rawValue } : diagnostics
+        if !relevant.hasErrors { relevant += RunTargetCheck.check(rb, params: params, profile: loaded.profile, catalog: workspace.catalog) }
         if relevant.hasErrors {
             report(relevant, sources: loaded.sources)
             throw RunbookExitCode.invalid.exitCode

@@ -46,7 +46,7 @@ public enum Validator {
         var calleeContext = context
         calleeContext.profile = nil
         return validate(graph.root, in: context) + graph.callees.keys.sorted().flatMap { name in
-            validate(graph.callees[name]!, in: calleeContext).filter { $0.rule != "name-mismatch" }
+            validate(graph.callees[name]!, in: calleeContext).filter { $0.rule != RuleID.nameMismatch.rawValue }
         }
     }
 

@@ -7,8 +7,8 @@ import XCTest
 /// generated profile pointing at the suite's cluster over TCP, the password coming from
 /// an environment variable through the profile's secret.
 final class PostgresRunbookCLITests: PostgresSuite {
-    private var state = ""
-    private var profilePath = ""
+    var state = ""
+    var profilePath = ""
     private static let passwordVariable = "RUNBOOK_TEST_PG_PASSWORD"
 
     override func setUpWithError() throws {
@@ -38,13 +38,18 @@ final class PostgresRunbookCLITests: PostgresSuite {
         var env = ProcessInfo.processInfo.environment
         env[Self.passwordVariable] = cluster.password
         env.removeValue(forKey: "PGPASSWORD")
-        var argv = [try Self.binary()] + args + ["--state-dir", state, "--yes", "--runbooks-dir", Self.repository + "/runbooks"]
+        var argv = args + ["--state-dir", state, "--yes"]
         if args.first == "run" { argv += ["--profile", profilePath] }
-        let child = try ChildProcess.spawn(argv, environment: env, stdout: log)
-        return (child, log)
+        return (try Self.spawn(argv, environment: env, log: log), log)
     }
 
-    private func run(_ args: [String]) throws -> CLIResult {
+    /// The built binary with the repository's runbooks; stdout and stderr (diagnostics) both in `log`.
+    static func spawn(_ args: [String], environment: [String: String], log: String) throws -> ChildProcess {
+        try ChildProcess.spawn([try binary()] + args + ["--runbooks-dir", repository + "/runbooks"],
+                               environment: environment, stdout: log, stderr: log)
+    }
+
+    func run(_ args: [String]) throws -> CLIResult {
         let (child, log) = try runbook(args)
         let status = try child.wait()
         return CLIResult(status: status, output: (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
@@ -65,7 +70,7 @@ final class PostgresRunbookCLITests: PostgresSuite {
         throw PostgresCluster.HarnessError(description: "the runbook binary is not built (swift build --build-tests)")
     }
 
-    private func manifest() throws -> DumpManifest { try ManifestStore(directory: backups).read() }
+    func manifest() throws -> DumpManifest { try ManifestStore(directory: backups).read() }
 
     // MARK: - Tests
 

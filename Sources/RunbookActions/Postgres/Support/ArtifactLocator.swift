@@ -18,11 +18,11 @@ enum ArtifactLocator {
 
     static let latestKeyword = "latest"
 
-    static func latest(directory: String, database: String) throws -> Located {
+    static func latest(directory: String, database: String, kind: DumpRecord.Kind = .database) throws -> Located {
         let store = ManifestStore(directory: directory)
         let manifest = try store.read()
-        guard let record = manifest.latestVerified(database: database) else {
-            let any = manifest.artifacts.filter { $0.database == database }
+        guard let record = manifest.latestVerified(database: database, kind: kind) else {
+            let any = manifest.artifacts.filter { $0.database == database && $0.kind == kind }
             let why = any.isEmpty ? "it has no backup of \(database)" : "none of its \(any.count) backups of \(database) is verified"
             throw LocateError(description: "no latest backup: \(store.path) \(FileManager.default.fileExists(atPath: store.path) ? why : "does not exist")")
         }

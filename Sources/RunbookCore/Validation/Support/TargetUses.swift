@@ -6,6 +6,8 @@ struct TargetUse: Sendable {
     let node: YNode
     let kind: TargetKindID
     let action: String
+    /// The step whose call names it: a step with `when:` may be skipped by the run.
+    let owner: StepRef
 }
 
 extension RunbookFacts {
@@ -26,7 +28,7 @@ extension RunbookFacts {
                 }
                 for node in nodes {
                     guard let name = node.scalar, !node.isNull, !name.utf8.containsReferenceStart else { continue }
-                    out.append(TargetUse(name: name, node: node, kind: kind, action: spec.name))
+                    out.append(TargetUse(name: name, node: node, kind: kind, action: spec.name, owner: site.owner))
                 }
             }
         }
