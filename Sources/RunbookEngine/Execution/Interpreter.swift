@@ -90,6 +90,10 @@ public final class Interpreter: @unchecked Sendable {
         case .completed:
             return (.succeeded, nil)
         case .failed(let path, let why, let policy):
+            // Declined before any step completed: nothing ran, nothing to roll back or resume.
+            if run.refusedBeforeAnything(failedAt: path) {
+                return (.refused, "\(path): \(why); nothing ran")
+            }
             var message = "\(path): \(why)"
             var status = RunStatus.failed
             if policy == .rollback {
@@ -180,8 +184,10 @@ public final class Interpreter: @unchecked Sendable {
 
 extension RunStatus {
     /// The process exit code for this outcome (see `runbook --help`):
-    /// 0 success; 2 failed (rolled back cleanly, aborted, or nothing to roll back);
-    /// 3 failed and a rollback failed; 4 interrupted; 5 refused to start.
+    /// 0 success; 2 failed (rolled back cleanly, aborted, or nothing to roll back), which
+    /// includes a confirmation declined after a step completed; 3 failed and a rollback
+    /// failed; 4 interrupted; 5 refused: nothing ran (a confirmation declined before any step
+    /// completed, or a refusal before the first step).
     public var exitCode: Int32 {
         switch self {
         case .succeeded: return 0
