@@ -22,6 +22,6 @@ public enum RunbookExitCode: Int32, CaseIterable {
     public var exitCode: ExitCode { ExitCode(rawValue) }
 
     public static var summary: String {
-        "0 success; 1 invalid runbook or profile; 2 step failed (or confirmation declined after steps completed), rolled back; 3 step failed and rollback failed; 4 interrupted; 5 refused, nothing ran (incl. confirmation declined before any step completed); 64 usage error."
+        "0 success; 1 invalid runbook or profile; 2 step failed, rolled back (also: a confirmation declined after a step completed); 3 step failed and rollback failed; 4 interrupted; 5 refused, nothing ran (also: a confirmation declined before any step completed); 64 usage error."
     }
 }
