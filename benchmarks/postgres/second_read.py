@@ -22,7 +22,7 @@ old code read the file twice after pg_dump (gzip -dc, then sha256) and the new o
 Needs root (initdb runs as `postgres`), PostgreSQL 15, GNU time, and two runbook binaries built
 the same way (both debug here: `cp .build/debug/runbook /tmp/runbook-old` at c627cd7, then build).
 
-    python3 benchmarks/postgres/second_read.py --old /tmp/runbook-old --new .build/debug/runbook [--scale 70] [--rounds 2]
+    python3 benchmarks/postgres/second_read.py --old /tmp/runbook-old --new .build/debug/runbook [--scale 105] [--rounds 3]
 """
 import argparse
 import hashlib
@@ -71,8 +71,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--old", required=True, help="runbook built at c627cd7 (hashes by reading the file back)")
     ap.add_argument("--new", required=True, help="runbook that hashes in-stream")
-    ap.add_argument("--scale", type=int, default=70, help="pgbench scale; 70 gives a ~1 GB plain dump")
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--scale", type=int, default=105, help="pgbench scale; 105 gives a ~1 GB plain dump")
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     cluster = Cluster()
     work = tempfile.mkdtemp(prefix="runbook-second-read-")
