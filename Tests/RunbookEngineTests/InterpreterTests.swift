@@ -287,7 +287,8 @@ final class InterpreterTests: XCTestCase {
         """)
         let wrong = ScriptedPrompter(interactive: true, answers: ["yes"])
         let refused = await h.run(rb, prompter: wrong)
-        XCTAssertEqual(refused.status, .failed)
+        // Declined before any step completed: nothing ran, so the run is refused (exit 5).
+        XCTAssertEqual(refused.status, .refused)
         XCTAssertEqual(h.trace.all, [])
         XCTAssertTrue(wrong.questions.first?.contains("Type shop to confirm") ?? false)
 

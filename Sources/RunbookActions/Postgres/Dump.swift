@@ -55,16 +55,19 @@ struct Dump: ExecutableAction {
                 produce.append(endpoint.command("pg_dump", options + ["-f", finalPath + ".partial"], database: database))
             }
         } else {
-            // stdout to the artifact: streamed to disk by the runner (NAME.partial, renamed on exit 0),
-            // the same for a local pg_dump and one inside a compose service.
-            produce.append(endpoint.command("pg_dump", options, database: database, stdoutFile: finalPath))
+            // stdout to the artifact: streamed to disk by the runner, hashed on the way, into
+            // NAME.partial, which DumpPipeline renames after the read-back; the same for a local
+            // pg_dump and one inside a compose service.
+            var dump = endpoint.command("pg_dump", options, database: database, stdoutFile: finalPath)
+            dump.stdoutStaysPartial = true
+            produce.append(dump)
         }
 
         var readBack: CommandLine?
         switch format {
         case .gzip:
             // Decompressing the whole stream checks its CRC; the tail must hold pg_dump's trailer.
-            readBack = CommandLine(argv: ["tail", "-c", "4096"], stdinFrom: ["gzip", "-dc", finalPath])
+            readBack = CommandLine(argv: ["tail", "-c", "4096"], stdinFrom: ["gzip", "-dc", finalPath + ".partial"])
         case .custom, .directory, .plain, .tar:
             // Archives are checked by their magic (PGDMP, toc.dat), SQL by its trailer; the exit
             // status already says pg_dump finished. `pg_restore --list` would add a process for nothing.

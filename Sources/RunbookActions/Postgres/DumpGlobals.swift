@@ -27,8 +27,9 @@ struct DumpGlobals: ExecutableAction {
         var options = ["-l", endpoint.target.maintenanceDatabase, "--globals-only"]
         if try call.bool("no_role_passwords") { options.append("--no-role-passwords") }
         let admin = endpoint.target.maintenanceDatabase
-        let dump = endpoint.command("pg_dumpall", options, database: nil,
+        var dump = endpoint.command("pg_dumpall", options, database: nil,
                                     stdoutFile: (directory as NSString).appendingPathComponent(name))
+        dump.stdoutStaysPartial = true
         let version = endpoint.psql(database: admin, sql: ["SELECT json_build_object('server_version', current_setting('server_version'))"])
         return DumpPipeline(database: "globals", kind: .globals, format: .plain, directory: directory, name: name,
                             produce: [dump], cleanup: [], statistics: .query(version), readBack: nil,

@@ -31,6 +31,18 @@ struct LatestBackup: ExecutableAction {
         return [.builtin("read \(manifest) and pick the newest verified backup of \(database) (none qualifies yet)")]
     }
 
+    func plannedOutputs(_ call: ResolvedCall, in context: PlanContext) -> [String: Value] {
+        guard let directory = try? call.string("dir"), let database = try? call.string("database"),
+              let located = try? ArtifactLocator.latest(directory: directory, database: database) else { return [:] }
+        return outputs(located)
+    }
+
+    private func outputs(_ located: ArtifactLocator.Located) -> [String: Value] {
+        guard let r = located.record else { return [:] }
+        return ["path": .string(located.path), "sha256": .string(r.sha256), "format": .string(r.format.rawValue),
+                "finished_at": .string(ManifestTime.format(r.finishedAt)), "size": .int(Int(r.size))]
+    }
+
     func run(_ call: ResolvedCall, in context: RunContext) async throws -> ActionResult {
         let located: ArtifactLocator.Located
         do {
@@ -41,9 +53,7 @@ struct LatestBackup: ExecutableAction {
             return .failed(e.description)
         }
         guard let r = located.record else { return .failed("\(located.path) has no manifest record") }
-        return ActionResult(succeeded: true,
-                            outputs: ["path": .string(located.path), "sha256": .string(r.sha256), "format": .string(r.format.rawValue),
-                                      "finished_at": .string(ManifestTime.format(r.finishedAt)), "size": .int(Int(r.size))],
+        return ActionResult(succeeded: true, outputs: outputs(located),
                             message: "\(located.path), finished \(ManifestTime.format(r.finishedAt))", exitStatus: 0)
     }
 }

@@ -9,7 +9,7 @@ import RunbookEngine
 /// `from` is a path, or `latest`: the newest verified backup of `source_database` (default:
 /// `database`) in `backup_dir`'s manifest, by the manifest's time. `postgres.latest-backup`
 /// exposes the same choice as a step output, for runbooks that need the path itself.
-struct Restore: ExecutableAction {
+struct Restore: ExecutableAction, ConfirmationSubject {
     let spec = ActionSpec(
         "postgres.restore",
         summary: "Restore a dump with psql or pg_restore, chosen from the artifact's header; refuses a checksum mismatch.",
@@ -117,9 +117,12 @@ struct Restore: ExecutableAction {
         } catch let e as ArtifactLocator.LocateError where call.optionalString("from") == ArtifactLocator.latestKeyword {
             // `latest` is resolved from the manifest when the run gets here; a plan made
             // elsewhere (or before the first backup) says so instead of failing.
-            return [.builtin("restore the latest verified backup of \(try call.string("database")) listed in the manifest when the run gets here (now: \(e.description)); psql or pg_restore is chosen from its header, and its sha256 is checked")]
+            return [.builtin(ArtifactLocator.latestUnknown(directory: call.optionalString("backup_dir"), e)),
+                    .builtin("restore it into \(try call.string("database")): psql or pg_restore is chosen from its header, and its sha256 is checked")]
         }
-        var ops: [PlannedOperation] = [.builtin(checksumNote(r))]
+        var ops: [PlannedOperation] = []
+        if call.optionalString("from") == ArtifactLocator.latestKeyword { ops.append(.builtin(ArtifactLocator.latestNow(r.located))) }
+        ops.append(.builtin(checksumNote(r)))
         ops += r.steps.map { .command($0) }
         ops.append(.command(r.restore))
         ops += r.cleanup.map { .command($0) }
@@ -135,6 +138,26 @@ struct Restore: ExecutableAction {
         return r.requireManifest
             ? "\(what); \(r.located.store.path) does not record it, so the restore will be refused (require_manifest: false to allow)"
             : "\(what); not in \(r.located.store.path): its checksum cannot be checked (require_manifest: false)"
+    }
+
+    /// Names the artifact before the confirmation: `latest` becomes the file the manifest names
+    /// now, with when it was taken, its size and whether it was verified, and that file is what runs.
+    func confirmationSubject(_ call: ResolvedCall, in context: PlanContext) throws -> ConfirmedSubject {
+        let from = try call.string("from")
+        let located = try ArtifactLocator.locate(from: from, directory: call.optionalString("backup_dir"),
+                                                 database: call.optionalString("source_database") ?? call.string("database"))
+        let line = ArtifactSummary.line(located)
+        var pinned = call
+        pinned.inputs["from"] = .string(located.path)
+        var data: [String: Value] = ["artifact": .string(located.path), "artifact_summary": .string(line)]
+        if let record = located.record {
+            data["artifact_sha256"] = .string(record.sha256)
+            data["artifact_taken_at"] = .string(ManifestTime.format(record.finishedAt))
+            data["artifact_size"] = .int(Int(record.size))
+            data["artifact_verified"] = .bool(record.verified)
+        }
+        return ConfirmedSubject(details: [from == ArtifactLocator.latestKeyword ? "latest is \(line)" : "restores \(line)"],
+                                data: data, pinned: pinned)
     }
 
     func run(_ call: ResolvedCall, in context: RunContext) async throws -> ActionResult {

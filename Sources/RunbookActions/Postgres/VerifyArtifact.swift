@@ -20,6 +20,7 @@ struct VerifyArtifact: ExecutableAction {
             OutputSpec("path", "The artifact checked."),
             OutputSpec("format", "Its format, as sniffed."),
             OutputSpec("sha256", "Its sha256."),
+            OutputSpec("summary", "For people: its path, when it was taken and how long ago, its size, whether it was verified."),
         ]
     )
 
@@ -34,12 +35,27 @@ struct VerifyArtifact: ExecutableAction {
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
         let from = try call.string("from")
-        if let located = try? locate(call) {
+        let latest = from == ArtifactLocator.latestKeyword
+        do {
+            let located = try locate(call)
             let recorded = located.record.map { "its sha256 equals \($0.sha256.prefix(16))… in \(located.store.path)" }
                 ?? "it is recorded in \(located.store.path)"
-            return [.builtin("check \(located.path) exists, reads as a dump, and \(recorded)")]
+            var ops: [PlannedOperation] = []
+            if latest { ops.append(.builtin(ArtifactLocator.latestNow(located))) }
+            return ops + [.builtin("check \(located.path) exists, reads as a dump, and \(recorded)")]
+        } catch {
+            guard latest else { return [.builtin("check \(from) exists, reads as a dump, and matches its manifest sha256")] }
+            let manifest = call.optionalString("backup_dir").map { ($0 as NSString).appendingPathComponent(DumpManifest.fileName) } ?? "the manifest"
+            return [.builtin("check the backup latest stands for when the run gets here (the newest verified one \(manifest) names) exists, reads as a dump, and matches its manifest sha256")]
         }
-        return [.builtin("check \(from) exists, reads as a dump, and matches its manifest sha256")]
+    }
+
+    func plannedOutputs(_ call: ResolvedCall, in context: PlanContext) -> [String: Value] {
+        guard let located = try? locate(call), let record = located.record else { return [:] }
+        var outputs: [String: Value] = ["path": .string(located.path), "sha256": .string(record.sha256),
+                                        "summary": .string(ArtifactSummary.line(located))]
+        if let format = try? DumpSniffer.sniff(path: located.path) { outputs["format"] = .string(format.rawValue) }
+        return outputs
     }
 
     func run(_ call: ResolvedCall, in context: RunContext) async throws -> ActionResult {
@@ -48,7 +64,8 @@ struct VerifyArtifact: ExecutableAction {
             let format = try DumpSniffer.sniff(path: located.path)
             let sha256 = try ArtifactLocator.checkIntegrity(located, requireManifest: try call.bool("require_manifest"))
             return ActionResult(succeeded: true,
-                                outputs: ["path": .string(located.path), "format": .string(format.rawValue), "sha256": .string(sha256)],
+                                outputs: ["path": .string(located.path), "format": .string(format.rawValue), "sha256": .string(sha256),
+                                          "summary": .string(ArtifactSummary.line(located))],
                                 message: "\(located.path): \(format.rawValue), sha256 \(sha256.prefix(12))… matches", exitStatus: 0)
         } catch let e as ArtifactLocator.LocateError {
             return .failed(e.description.replacingOccurrences(of: "refusing to restore ", with: ""))

@@ -9,6 +9,16 @@ public protocol ActionDefinition: Sendable {
 
     /// What this call would do, in order. Must not touch the system: a dry run calls only this.
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation]
+
+    /// For plans only: the outputs this call would give if the run got here now, when they come
+    /// from local state it may read without changing anything (the manifest that names `latest`).
+    /// Later steps then plan with real values instead of `<steps.x.outputs.y>`. Empty by default;
+    /// the run computes the outputs again, and a plan says so.
+    func plannedOutputs(_ call: ResolvedCall, in context: PlanContext) -> [String: Value]
+}
+
+extension ActionDefinition {
+    public func plannedOutputs(_ call: ResolvedCall, in context: PlanContext) -> [String: Value] { [:] }
 }
 
 /// An action's inputs after `${...}` resolution and defaults.

@@ -22,17 +22,21 @@ public struct CommandLine: Sendable, Hashable, Codable {
     public var stdinFrom: [String]?
     /// Write stdout to this file (the engine writes `<path>.partial` then renames on success).
     public var stdoutFile: String?
+    /// Leave `<stdoutFile>.partial` in place (fsynced, hashed) after exit 0: the caller checks it
+    /// and renames it itself, right before recording it (dump artifacts).
+    public var stdoutStaysPartial: Bool
     public var workingDirectory: String?
 
     public init(argv: [String], transport: String = "local", environment: [String: EnvValue] = [:],
                 stdinFile: String? = nil, stdinFrom: [String]? = nil, stdoutFile: String? = nil,
-                workingDirectory: String? = nil) {
+                stdoutStaysPartial: Bool = false, workingDirectory: String? = nil) {
         self.argv = argv
         self.transport = transport
         self.environment = environment
         self.stdinFile = stdinFile
         self.stdinFrom = stdinFrom
         self.stdoutFile = stdoutFile
+        self.stdoutStaysPartial = stdoutStaysPartial
         self.workingDirectory = workingDirectory
     }
 
@@ -41,7 +45,7 @@ public struct CommandLine: Sendable, Hashable, Codable {
         var s = argv.map(ShellQuote.quote).joined(separator: " ")
         if let producer = stdinFrom { s = producer.map(ShellQuote.quote).joined(separator: " ") + " | " + s }
         if let i = stdinFile { s += " < " + ShellQuote.quote(i) }
-        if let o = stdoutFile { s += " > " + ShellQuote.quote(o) }
+        if let o = stdoutFile { s += " > " + ShellQuote.quote(stdoutStaysPartial ? o + ".partial" : o) }
         return s
     }
 }

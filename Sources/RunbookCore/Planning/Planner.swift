@@ -25,10 +25,23 @@ public struct Planner: Sendable {
     /// - Parameter callers: the runbooks whose calls led here, outermost first (to stop at a cycle).
     func plan(_ runbook: Runbook, params: [String: Value], runID: String, startedAt: Date, callers: [String]) -> RunPlan {
         let secretNames = Set(runbook.secrets.map(\.name) + (profile?.secrets.map(\.name) ?? []))
-        let scope = Scope(params: params, secretNames: secretNames, runID: runID, startedAt: startedAt,
+        var scope = Scope(params: params, secretNames: secretNames, runID: runID, startedAt: startedAt,
                           stateDir: stateDir, placeholdersForMissingOutputs: true)
         let chain = callers + [runbook.name]
-        let steps = runbook.steps.map { planStep($0, scope: scope, callers: chain) }
+        var steps: [PlannedStep] = []
+        var predicted: Set<String> = []
+        for step in runbook.steps {
+            var planned = planStep(step, scope: scope, callers: chain)
+            let uses = predicted.filter { id in step.action.map { Self.references($0, outputsOf: id) } ?? false }.sorted()
+            if !uses.isEmpty, !planned.iterations.isEmpty {
+                planned.iterations[0].operations.insert(.builtin("uses the outputs of \(uses.joined(separator: ", ")) as they would be now; the run uses what \(uses.count == 1 ? "that step finds" : "those steps find") when it gets there"), at: 0)
+            }
+            steps.append(planned)
+            if let outputs = plannedOutputs(step, scope: scope), !outputs.isEmpty {
+                scope.stepOutputs[step.id] = outputs
+                predicted.insert(step.id)
+            }
+        }
         let onFailure = runbook.onFailure.map { planStep($0, scope: scope, callers: chain) }
         let orderedParams = runbook.params.map { ($0.name, params[$0.name] ?? .null) }
         var plan = RunPlan(runbook: runbook.name, summary: runbook.summary, params: orderedParams, profile: profile?.name,
@@ -102,6 +115,27 @@ public struct Planner: Sendable {
         // the profile lacks because this run does not need it) is no problem of this run.
         if planned.condition?.holds == false { planned.problems = [] }
         return planned
+    }
+
+    /// Outputs a step would give if the run got there now (see `ActionDefinition.plannedOutputs`);
+    /// nil for loops, nested runbooks and steps that cannot be bound.
+    func plannedOutputs(_ step: Step, scope: Scope) -> [String: Value]? {
+        guard step.forEach == nil, let action = step.action, action.name != Self.nestedRunAction,
+              let (def, call) = try? CallBinder(catalog: catalog, profile: profile).bind(action, stepID: step.id, evaluator: Evaluator(scope: scope))
+        else { return nil }
+        return def.plannedOutputs(call, in: context(scope: scope))
+    }
+
+    /// True when one of `call`'s inputs reads `${steps.<stepID>.outputs...}`.
+    static func references(_ call: ActionCall, outputsOf stepID: String) -> Bool {
+        func walk(_ node: YNode) -> Bool {
+            switch node.kind {
+            case .scalar(let text, _): return text.contains("steps.\(stepID).outputs")
+            case .sequence(let items): return items.contains(where: walk)
+            case .mapping(let pairs): return pairs.contains { walk($0.value) }
+            }
+        }
+        return call.inputs.contains { walk($0.value) }
     }
 
     func planCheck(_ check: ActionCall, step: Step, evaluator: Evaluator, binder: CallBinder, problems: inout [String]) -> PlannedCheck {

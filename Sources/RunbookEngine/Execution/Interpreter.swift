@@ -90,6 +90,10 @@ public final class Interpreter: @unchecked Sendable {
         case .completed:
             return (.succeeded, nil)
         case .failed(let path, let why, let policy):
+            // Declined before any step completed: nothing ran, nothing to roll back or resume.
+            if run.refusedBeforeAnything(failedAt: path) {
+                return (.refused, "\(path): \(why); nothing ran")
+            }
             var message = "\(path): \(why)"
             var status = RunStatus.failed
             if policy == .rollback {

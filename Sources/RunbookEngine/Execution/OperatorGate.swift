@@ -31,15 +31,18 @@ struct OperatorGate {
         return stepID
     }
 
-    func confirm(path: String, message: String, name: String) async -> Answer {
-        let who = actor(what: "confirmed \"\(name)\": \(message)")
+    /// `details` (what the step acts on, resolved now) are shown under the message and kept
+    /// in the record of the answer.
+    func confirm(path: String, message: String, details: [String] = [], name: String) async -> Answer {
+        let who = actor(what: "confirmed \"\(name)\": \(message)" + details.map { "; \($0)" }.joined())
         if run.options.assumeYes {
             return .granted(who(true))
         }
         guard run.prompter.isInteractive else {
             return .refused("needs confirmation (\(message)); run it on a terminal, or pass --yes")
         }
-        let question = "\n⚠ \(path): \(message)\n  Type \(name) to confirm (anything else cancels): "
+        let question = "\n⚠ \(path): \(message)\n" + details.map { "  \($0)\n" }.joined()
+            + "  Type \(name) to confirm (anything else cancels): "
         guard let answer = await ask(question) else { return .refused("not confirmed") }
         guard answer.trimmingCharacters(in: .whitespaces) == name else {
             return .refused("not confirmed: typed \"\(answer)\", expected \"\(name)\"")

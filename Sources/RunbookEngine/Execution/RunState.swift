@@ -24,6 +24,8 @@ final class RunState: @unchecked Sendable {
     let previous: RunJournal?
     private let lock = NSLock()
     private var pendingOnFailure: [(Frame, [Step])] = []
+    private var completedSteps = 0
+    private var refusedAt: String?
 
     init(request: RunRequest, runID: String, startedAt: Date, recorder: RunRecorder, vault: SecretVault,
          actions: [any ExecutableAction], processes: any ProcessRunning, prompter: Prompter, locks: LockSet,
@@ -65,6 +67,30 @@ final class RunState: @unchecked Sendable {
         let out = pendingOnFailure
         pendingOnFailure = []
         return out
+    }
+
+    /// A step succeeded (or was done in an earlier attempt): from now on a refused
+    /// confirmation stops a run that already did something.
+    func noteCompleted() {
+        lock.lock()
+        completedSteps += 1
+        lock.unlock()
+    }
+
+    /// A confirmation at `path` was declined (or could not be asked).
+    func noteRefusal(at path: String) {
+        lock.lock()
+        if refusedAt == nil { refusedAt = path }
+        lock.unlock()
+    }
+
+    /// True when the run stopped at a declined confirmation before any step completed:
+    /// nothing ran, so it ends as refused (exit 5), not failed.
+    func refusedBeforeAnything(failedAt path: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let refusedAt, completedSteps == 0 else { return false }
+        return refusedAt == path || refusedAt.hasPrefix(path + "/") || refusedAt.hasPrefix(path + "[")
     }
 
     /// The previous attempt's record for `path`, when resuming.

@@ -82,6 +82,7 @@ struct StepRunner {
                 pushRollback(step, path: path, scope: frame.scope(in: run), outputs: previous.outputs)
             }
         }
+        run.noteCompleted()
         run.recorder.show(.stepSkipped(path: path, reason: "done in an earlier attempt (\(previous.state.rawValue))"))
         return previous.state == .succeeded ? .succeeded : previous.state == .skipped ? .skipped : .continued
     }
@@ -110,20 +111,29 @@ struct StepRunner {
         let gate = OperatorGate(run: run)
         if step.confirm != nil || bound?.1.spec.destructive == true {
             let message: String
+            var subject: ConfirmedSubject?
             do {
                 message = try step.confirm.map { try evaluator.string($0) } ?? "\(bound?.1.spec.name ?? step.id) is destructive"
+                // What is confirmed is resolved now (`latest` becomes a file) and is what runs.
+                if let (action, call) = bound, let describing = action as? any ConfirmationSubject {
+                    let s = try describing.confirmationSubject(call, in: run.planContext)
+                    bound = (action, s.pinned)
+                    subject = s
+                }
             } catch {
                 return finish(step, path: path, started: started, .failed(Invocation.describe(error)), result: nil)
             }
             let name = OperatorGate.confirmationName(for: bound?.1, stepID: step.id)
-            switch await gate.confirm(path: path, message: message, name: name) {
+            switch await gate.confirm(path: path, message: message, details: subject?.details ?? [], name: name) {
             case .granted(let who):
                 run.recorder.step(path, action: step.action?.name) { $0.confirmations.append(who) }
                 run.recorder.audit("confirmation", step: path, action: step.action?.name, status: "confirmed",
-                                   message: who.what, data: Self.operatorData(who))
+                                   message: who.what, data: Self.operatorData(who).merging(subject?.data ?? [:]) { a, _ in a })
             case .refused(let why):
                 if Task.isCancelled { return finish(step, path: path, started: started, .interrupted, result: nil) }
-                run.recorder.audit("confirmation", step: path, action: step.action?.name, status: "refused", message: why)
+                run.noteRefusal(at: path)
+                run.recorder.audit("confirmation", step: path, action: step.action?.name, status: "refused", message: why,
+                                   data: subject?.data)
                 return finish(step, path: path, started: started, .failed(why), result: nil)
             }
         }
@@ -221,6 +231,7 @@ struct StepRunner {
             state = .succeeded
             outputs = o
             message = result?.message
+            run.noteCompleted()
         case .failed(let why):
             state = step.onFailure == .continue ? .continued : .failed
             message = why

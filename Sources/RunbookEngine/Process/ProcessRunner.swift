@@ -44,13 +44,21 @@ public struct ProcessRunner: ProcessRunning {
         guard let program = command.argv.first, !program.isEmpty else { throw ProcessRunnerError.emptyCommand }
         if let producer = command.stdinFrom, producer.first?.isEmpty ?? true { throw ProcessRunnerError.emptyCommand }
         let started = Date()
-        let artifact = try command.stdoutFile.map { try ArtifactFile(finalPath: $0) }
+        let artifact = try command.stdoutFile.map { try ArtifactFile(finalPath: $0, staysPartial: command.stdoutStaysPartial) }
         let stdinDescriptor: FileDescriptor?
         do {
             stdinDescriptor = try command.stdinFile.map { try FileDescriptor.open(FilePath($0), .readOnly, options: [.closeOnExec]) }
         } catch {
             artifact?.discard()
             throw ProcessRunnerError.cannotStart("cannot read stdin file \(command.stdinFile ?? ""): \(error)")
+        }
+        let artifactPipe: FileDescriptor?
+        do {
+            artifactPipe = try artifact?.startCopying()
+        } catch {
+            artifact?.discard()
+            try? stdinDescriptor?.close()
+            throw error
         }
         let stdout = OutputCapture(keep: .head, limit: captureLimit, onLine: artifact == nil ? onOutput : nil)
         let stderr = OutputCapture(keep: .tail, limit: stderrTailBytes, onLine: onOutput)
@@ -61,7 +69,8 @@ public struct ProcessRunner: ProcessRunning {
         let expired = Flag()
 
         let spawnAll: @Sendable () async throws -> (TerminationStatus, TerminationStatus?) = {
-            let stdoutTarget: Target = artifact.map { .descriptor($0.descriptor) } ?? .capture
+            // The artifact's pipe stays open here until the children are gone (`endOfOutput`).
+            let stdoutTarget: Target = artifactPipe.map { .descriptor($0) } ?? .capture
             guard let producerArgv = command.stdinFrom else {
                 let status = try await self.spawn(command.argv, env: env, workingDirectory: command.workingDirectory,
                                                   stdin: stdinDescriptor, stdout: stdoutTarget,
@@ -107,6 +116,7 @@ public struct ProcessRunner: ProcessRunning {
             if tornDown { await ProcessGroup.terminate(pgid, grace: gracePeriod) } else { ProcessGroup.reap(pgid) }
             tracker?.finished(processGroup: pgid)
         }
+        await artifact?.endOfOutput()
         stdout.finish()
         stderr.finish()
 
@@ -131,6 +141,7 @@ public struct ProcessRunner: ProcessRunning {
                                    outputBytes: artifact?.size ?? stdout.totalBytes,
                                    duration: Date().timeIntervalSince(started), timedOut: expired.isSet,
                                    producerStatus: producerStatus)
+        result.stdoutSHA256 = artifact?.copied.flatMap { $0.failure == nil ? $0.sha256 : nil }
         if let artifact {
             if result.succeeded && !Task.isCancelled {
                 try artifact.commit()

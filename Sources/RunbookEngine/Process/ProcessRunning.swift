@@ -35,6 +35,9 @@ public struct ProcessResult: Sendable {
     public var timedOut: Bool
     /// Status of the `stdinFrom` producer, when there was one.
     public var producerStatus: TerminationStatus?
+    /// sha256 (hex) of what went to `stdoutFile`, hashed while it was written; nil without one
+    /// (or from a runner that does not hash).
+    public var stdoutSHA256: String?
 
     public init(status: TerminationStatus, stdout: Data = Data(), stderrTail: String = "", outputBytes: Int = 0,
                 duration: Double = 0, timedOut: Bool = false, producerStatus: TerminationStatus? = nil) {

@@ -9,22 +9,13 @@ import XCTest
 final class PostgresRunbookCLITests: PostgresSuite {
     var state = ""
     var profilePath = ""
-    private static let passwordVariable = "RUNBOOK_TEST_PG_PASSWORD"
+    private static let passwordVariable = RunbookCLI.passwordVariable
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        let dir = cluster.root + "/cli-" + UUID().uuidString.prefix(8)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        state = dir + "/state"
-        profilePath = dir + "/local.yaml"
-        try """
-        profile: local-test
-        secrets:
-          pg_password: {env: \(Self.passwordVariable)}
-        targets:
-          db:
-            postgres: {via: local, host: 127.0.0.1, port: \(cluster.port), user: aqstream, password: "${secrets.pg_password}"}
-        """.write(toFile: profilePath, atomically: true, encoding: .utf8)
+        let cli = try RunbookCLI(cluster: cluster, directory: cluster.root + "/cli-" + UUID().uuidString.prefix(8))
+        state = cli.state
+        profilePath = cli.profilePath
     }
 
     struct CLIResult {

@@ -17,12 +17,13 @@ struct ChildProcess {
 
     /// Starts `argv` (looked up on PATH) with stdin from /dev/null and stdout/stderr appended
     /// to files (the same path for both is fine), in `/` so runuser'd children can enter it.
+    /// `stdin` may be a FIFO the test writes typed answers into.
     static func spawn(_ argv: [String], environment: [String: String], stdout: String = "/dev/null",
-                      stderr: String = "/dev/null") throws -> ChildProcess {
+                      stderr: String = "/dev/null", stdin: String = "/dev/null") throws -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         if stderr == stdout {
             posix_spawn_file_actions_adddup2(&actions, 1, 2)

@@ -28,12 +28,13 @@ final class DumpArgvTests: XCTestCase {
         let dump = try pgDump(ops)
         XCTAssertEqual(dump.argv, composePrefix + ["pg_dump", "-U", "aqstream", "-d", "shared_services_db", "-w", "-Fp", "-Z", "6", SharedSnapshot.placeholder])
         XCTAssertEqual(dump.stdoutFile, "/backups/s.sql.gz")
+        XCTAssertTrue(dump.stdoutStaysPartial, "read back as s.sql.gz.partial, renamed right before the manifest record")
         XCTAssertEqual(dump.transport, "compose exec postgres-shared")
         XCTAssertEqual(dump.environment, ["PGPASSWORD": .secret("pg_password")])
         XCTAssertFalse(commands.flatMap(\.argv).contains { $0.hasPrefix("PGPASSWORD=") })
-        // The gzip read-back runs on this host, decompressing the whole stream.
+        // The gzip read-back runs on this host, decompressing the whole stream, before the rename.
         let readBack = try XCTUnwrap(commands.last)
-        XCTAssertEqual(readBack.stdinFrom, ["gzip", "-dc", "/backups/s.sql.gz"])
+        XCTAssertEqual(readBack.stdinFrom, ["gzip", "-dc", "/backups/s.sql.gz.partial"])
         XCTAssertEqual(readBack.argv, ["tail", "-c", "4096"])
     }
 

@@ -119,7 +119,8 @@ final class RestoreArgvTests: XCTestCase {
         }
         let ops = try plan(PostgresCalls.localTarget, ["from": "latest", "backup_dir": .string(dir), "require_manifest": true])
         XCTAssertEqual(PostgresCalls.commands(ops)[0].argv.last, newer)
-        XCTAssertTrue(PostgresCalls.builtins(ops)[0].contains("check its sha256"), PostgresCalls.builtins(ops)[0])
+        XCTAssertTrue(PostgresCalls.builtins(ops)[0].hasPrefix("latest is now \(newer), taken "), PostgresCalls.builtins(ops)[0])
+        XCTAssertTrue(PostgresCalls.builtins(ops)[1].contains("check its sha256"), PostgresCalls.builtins(ops)[1])
     }
 
     func testAMissingArtifactPlansADeferredRestoreInsteadOfFailing() throws {
@@ -132,7 +133,7 @@ final class RestoreArgvTests: XCTestCase {
         // disaster-recovery is planned on machines without the backups (and before the first one).
         let ops = try plan(PostgresCalls.composeTarget, ["from": "latest", "backup_dir": .string(dir + "/none")])
         XCTAssertEqual(PostgresCalls.commands(ops), [])
-        XCTAssertTrue(PostgresCalls.builtins(ops).first?.hasPrefix("restore the latest verified backup of shared_services_db listed in the manifest when the run gets here") ?? false,
+        XCTAssertTrue(PostgresCalls.builtins(ops).first?.hasPrefix("latest: the run reads \(dir)/none/manifest.json when it gets here") ?? false,
                       "\(PostgresCalls.builtins(ops))")
     }
 }

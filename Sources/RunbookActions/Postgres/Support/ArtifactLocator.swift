@@ -53,6 +53,19 @@ enum ArtifactLocator {
 }
 
 extension ArtifactLocator {
+    /// A plan's line for `latest` as the manifest names it now.
+    static func latestNow(_ located: Located) -> String {
+        "latest is now \(ArtifactSummary.line(located)), as named by \(located.store.path); the run reads that manifest again when it gets here and uses what it names then (its confirmation shows which)"
+    }
+
+    /// A plan's line for `latest` when the manifest names none now (or cannot be read from here).
+    static func latestUnknown(directory: String?, _ error: Error) -> String {
+        let manifest = directory.map { ($0 as NSString).appendingPathComponent(DumpManifest.fileName) } ?? "the manifest"
+        return "latest: the run reads \(manifest) when it gets here and uses the newest verified backup it names (its confirmation shows which); from here, now: \(error)"
+    }
+}
+
+extension ArtifactLocator {
     /// Hashes the artifact and compares it with its manifest record. Returns the sha256;
     /// throws `LocateError` on a mismatch, or when there is no record and one is required.
     static func checkIntegrity(_ located: Located, requireManifest: Bool) throws -> String {

@@ -7,14 +7,17 @@ import RunbookEngine
 ///
 /// 0. for a database, a psql session exports the snapshot pg_dump will dump in, and counts
 ///    rows in it while pg_dump runs (`SharedSnapshot`);
-/// 1. the producer writes `NAME.partial` (a file via the runner's stdout redirection, which
-///    renames it only when the process exited 0; a directory archive via `pg_dump -f`);
+/// 1. the producer writes `NAME.partial`: a file through the runner, which hashes pg_dump's
+///    output while it streams to disk (`HashingCopier`); a directory archive via `pg_dump -f`;
 /// 2. every process's exit status is checked; any failure removes everything it wrote;
-/// 3. the artifact is read back as its format (header, trailer, `pg_restore --list`);
-/// 4. it is fsynced and renamed (directories), hashed, and only then recorded in the manifest.
+/// 3. `NAME.partial` is read back as its format (header, trailer, `gzip -dc`), and a directory
+///    archive, which pg_dump wrote itself, is hashed (its one read);
+/// 4. it is fsynced, renamed to `NAME` and recorded in the manifest, back to back: nothing
+///    slow happens between the rename and the record.
 ///
-/// A failed or interrupted dump therefore leaves no file that looks complete and no manifest
-/// entry: the seed's `pg_dump | gzip > f` left a valid 20-byte .gz and exit 0.
+/// A failed, interrupted or killed dump therefore leaves no file that looks complete outside
+/// the manifest (but for a kill in the microseconds between rename and record, which the next
+/// dump's `OrphanSweep` cleans up): the seed's `pg_dump | gzip > f` left a valid 20-byte .gz and exit 0.
 struct DumpPipeline: Sendable {
     var database: String
     var kind: DumpRecord.Kind
@@ -23,6 +26,7 @@ struct DumpPipeline: Sendable {
     /// File or directory name inside `directory`, extension included.
     var name: String
     /// Processes that write the artifact, in order (one, except for compose directory dumps).
+    /// A command writing stdout to the artifact leaves it as `NAME.partial` for this pipeline to rename.
     var produce: [CommandLine]
     /// Processes that run after `produce` whatever happened (removing a container staging copy).
     var cleanup: [CommandLine]
@@ -87,12 +91,13 @@ struct DumpPipeline: Sendable {
             after = ""
         }
         if let readBack { ops.append(.command(readBack)) }
-        after += "check every exit status and that the artifact reads back as \(format.rawValue)"
+        if producedFromStdout { after += "runbook writes the output to \(name).partial and hashes it (sha256) on the way; " }
+        after += "check every exit status and that \(name).partial reads back as \(format.rawValue)"
         if let trailer { after += " (ends with \"\(trailer)\")" }
-        after += "; fsync; "
-        if !producedFromStdout { after += "rename \(name).partial to \(name); " }
-        after += "sha256; record in \((directory as NSString).appendingPathComponent(DumpManifest.fileName)). On any failure remove \(name) and \(name).partial"
-        return ops + [.builtin(after)]
+        if !producedFromStdout { after += "; sha256 of its files" }
+        after += "; fsync; then, back to back, rename \(name).partial to \(name) and record it in \((directory as NSString).appendingPathComponent(DumpManifest.fileName)). On any failure remove \(name) and \(name).partial"
+        let sweep = "first remove what killed dumps left in \(directory): each .NAME.inflight claim whose run is no longer running, with its NAME.partial and, unless the manifest lists it, NAME (each removal goes to the audit trail); then claim \(name) for this run"
+        return [.builtin(sweep)] + ops + [.builtin(after)]
     }
 
     // MARK: - Run
@@ -115,10 +120,17 @@ struct DumpPipeline: Sendable {
         } catch {
             return .failed("cannot create backup directory \(directory): \(error.localizedDescription)")
         }
+        OrphanSweep(directory: directory, store: store, nextArtifact: name).run(in: context)
         guard !DurableFiles.exists(finalPath) else {
             return .failed("\(finalPath) already exists and is not this run's finished artifact; artifacts are never overwritten")
         }
         removeLeftovers()
+        do {
+            try OrphanSweep.claim(directory: directory, name: name, runID: context.plan.runID)
+        } catch {
+            return .failed("cannot claim \(finalPath) for this run in \(directory): \(error)")
+        }
+        defer { OrphanSweep.release(directory: directory, name: name) }
         do {
             let result = try await produceAndRecord(store, context)
             return result
@@ -133,7 +145,7 @@ struct DumpPipeline: Sendable {
 
     private func produceAndRecord(_ store: ManifestStore, _ context: RunContext) async throws -> ActionResult {
         let started = Date()
-        let produced: Failure?
+        let produced: Produced
         let counted: Result<TableStatistics.Snapshot, Error>
         switch statistics {
         case .query(let command):
@@ -142,10 +154,10 @@ struct DumpPipeline: Sendable {
             counted = await separately
         case .sharedSnapshot(let endpoint, let database):
             do {
-                let (failure, counts) = try await SharedSnapshot.withSnapshot(endpoint, database: database, in: context) { snapshot in
+                let (result, counts) = try await SharedSnapshot.withSnapshot(endpoint, database: database, in: context) { snapshot in
                     try await runProducers(produce.map { SharedSnapshot.using(snapshot, in: $0) }, context)
                 }
-                produced = failure
+                produced = result
                 counted = counts.mapError { Failure(message: $0.description, exitStatus: $0.exitStatus) }
             } catch let e as SharedSnapshot.Failure {
                 throw Failure(message: e.description, exitStatus: e.exitStatus)
@@ -154,42 +166,46 @@ struct DumpPipeline: Sendable {
         for command in cleanup {
             _ = try? await PostgresExecution.run(command, in: context)
         }
-        if let produced { throw produced }
+        if let failure = produced.failure { throw failure }
         let finished = Date()
         try Task.checkCancellation()
 
-        let written = producedFromStdout ? finalPath : partialPath
-        guard DurableFiles.exists(written) else {
-            throw Failure(message: "the dump exited 0 but \(written) is missing")
+        guard DurableFiles.exists(partialPath) else {
+            throw Failure(message: "the dump exited 0 but \(partialPath) is missing")
         }
         let statistics = try counted.get()
-        try await readBack(written, context)
-        try Task.checkCancellation()
-
-        do {
-            // The runner already fsynced and renamed a stdout artifact; a directory archive is ours to finish.
-            if !producedFromStdout {
-                try DurableFiles.sync(written)
-                try DurableFiles.rename(partialPath, to: finalPath)
-            }
-        } catch {
-            throw Failure(message: "cannot make \(finalPath) durable: \(error)")
-        }
+        try await readBack(partialPath, context)
         let sha256: String
         let size: Int64
         do {
-            sha256 = try DumpDigest.sha256(of: finalPath)
-            size = try DurableFiles.size(finalPath)
+            // The runner hashed a stdout artifact while writing it; a directory archive (pg_dump
+            // wrote its files itself), or a runner that does not hash, costs one read here.
+            sha256 = try produced.streamedSHA256 ?? DumpDigest.sha256(of: partialPath)
+            size = try DurableFiles.size(partialPath)
+            // The runner already fsynced a stdout artifact; a directory archive is ours to sync.
+            if !producedFromStdout { try DurableFiles.sync(partialPath) }
         } catch {
-            throw Failure(message: "cannot hash \(finalPath): \(error)")
+            throw Failure(message: "cannot hash \(partialPath): \(error)")
         }
         try Task.checkCancellation()
         let record = DumpRecord(database: database, kind: kind, format: format, path: name, size: size, sha256: sha256,
                                 serverVersion: statistics.serverVersion, startedAt: started, finishedAt: finished,
                                 rowCounts: kind == .database ? statistics.rowCounts : nil, verified: true,
                                 runID: context.plan.runID)
+        // The rename and the record, back to back: the new manifest is written and fsynced
+        // first, then the artifact's rename and the manifest's follow each other with nothing
+        // between them. A kill in those microseconds is the only way left to leave a
+        // complete-looking artifact that no manifest lists, and OrphanSweep removes it.
         do {
-            try store.update { $0.artifacts.append(record) }
+            try store.update({ $0.artifacts.append(record) }, justBefore: {
+                do {
+                    try DurableFiles.renameUnsynced(partialPath, to: finalPath)
+                } catch {
+                    throw Failure(message: "cannot rename \(partialPath) to \(finalPath): \(error)")
+                }
+            })
+        } catch let failure as Failure {
+            throw failure
         } catch {
             throw Failure(message: "\(error)")
         }
@@ -209,15 +225,23 @@ struct DumpPipeline: Sendable {
          "format": .string(record.format.rawValue)]
     }
 
-    /// Runs the producers in order, stopping at the first failure, which it returns.
-    private func runProducers(_ commands: [CommandLine], _ context: RunContext) async throws -> Failure? {
+    struct Produced: Sendable {
+        var failure: Failure?
+        /// The sha256 the runner computed while the artifact streamed to disk.
+        var streamedSHA256: String?
+    }
+
+    /// Runs the producers in order, stopping at the first failure.
+    private func runProducers(_ commands: [CommandLine], _ context: RunContext) async throws -> Produced {
+        var streamed: String?
         for command in commands {
             let result = try await PostgresExecution.run(command, in: context)
             if !result.succeeded {
-                return Failure(message: PostgresExecution.failure(command, result), exitStatus: result.status.code)
+                return Produced(failure: Failure(message: PostgresExecution.failure(command, result), exitStatus: result.status.code))
             }
+            if command.stdoutFile != nil { streamed = result.stdoutSHA256 }
         }
-        return nil
+        return Produced(failure: nil, streamedSHA256: streamed)
     }
 
     private func statisticsResult(_ statistics: CommandLine, _ context: RunContext) async -> Result<TableStatistics.Snapshot, Error> {

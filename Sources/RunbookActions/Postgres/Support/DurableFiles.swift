@@ -28,7 +28,7 @@ enum DurableFiles {
         try syncOne(path)
     }
 
-    private static func syncOne(_ path: String) throws {
+    static func syncOne(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileError("open", path) }
         defer { close(fd) }
@@ -37,8 +37,14 @@ enum DurableFiles {
 
     /// Renames within one directory and fsyncs that directory, so the new name survives a crash.
     static func rename(_ from: String, to: String) throws {
-        guard posixRename(from, to) == 0 else { throw FileError("rename \(from) to", to) }
+        try renameUnsynced(from, to: to)
         try syncOne(parent(of: to))
+    }
+
+    /// Renames without the directory fsync, for a caller that makes it durable together with
+    /// the next rename in the same directory (see `ManifestStore.update(_:justBefore:)`).
+    static func renameUnsynced(_ from: String, to: String) throws {
+        guard posixRename(from, to) == 0 else { throw FileError("rename \(from) to", to) }
     }
 
     private static func posixRename(_ from: String, _ to: String) -> Int32 {

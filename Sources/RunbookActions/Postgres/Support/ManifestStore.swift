@@ -44,8 +44,11 @@ struct ManifestStore: Sendable {
     }
 
     /// Applies `change` to the current manifest under the lock and writes the result atomically.
+    /// `justBefore` runs after the new manifest is written and fsynced under its temporary name,
+    /// right before it replaces the old one: an artifact's rename there and the manifest's
+    /// happen back to back, and the one directory fsync after them makes both durable.
     @discardableResult
-    func update<T>(_ change: (inout DumpManifest) throws -> T) throws -> T {
+    func update<T>(_ change: (inout DumpManifest) throws -> T, justBefore: (() throws -> Void)? = nil) throws -> T {
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw StoreError(description: "cannot open \(lockPath): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -55,11 +58,11 @@ struct ManifestStore: Sendable {
         defer { _ = flock(fd, LOCK_UN) }
         var manifest = try read()
         let result = try change(&manifest)
-        try write(manifest)
+        try write(manifest, justBefore: justBefore)
         return result
     }
 
-    private func write(_ manifest: DumpManifest) throws {
+    private func write(_ manifest: DumpManifest, justBefore: (() throws -> Void)?) throws {
         let data: Data
         do {
             data = try DumpManifest.encoder().encode(manifest)
@@ -69,6 +72,17 @@ struct ManifestStore: Sendable {
         let temporary = path + ".tmp"
         do {
             try DurableFiles.writeAndSync(data + Data("\n".utf8), to: temporary)
+        } catch {
+            unlink(temporary)
+            throw StoreError(description: "cannot write \(path): \(error)")
+        }
+        do {
+            try justBefore?()
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        do {
             try DurableFiles.rename(temporary, to: path)
         } catch {
             unlink(temporary)
