@@ -6,9 +6,10 @@
 #   RUNBOOK_BENCH_BYTES=536870912 RUNBOOK_BENCH_ROUNDS=5 benchmarks/repository/age-bench.sh
 #
 # Each case is a whole process reading a file on tmpfs (/dev/shm) from stdin and writing to
-# stdout: encrypt to a tmpfs file, decrypt to /dev/null. Times are wall-clock medians; RSS is
-# GNU time's "Maximum resident set size". The baseline of each ratio is the `age` binary's
-# median in the same run; `cat` shows what moving the bytes alone costs.
+# stdout: encrypt to a tmpfs file, decrypt to /dev/null. Times are medians of wall clock and of
+# CPU (user + system: steadier than wall clock on a shared machine); RSS is GNU time's "Maximum
+# resident set size". The baseline of each ratio is the `age` binary's median in the same run;
+# `cat` shows what moving the bytes alone costs.
 #
 # Needs: age, age-keygen, GNU time (/usr/bin/time), swift; /dev/shm with room for 3x the input.
 set -euo pipefail
@@ -33,7 +34,7 @@ head -c "$bytes" /dev/urandom > "$work/plain"
 # time_case NAME COMMAND...: runs once, appends "NAME seconds rss_kb" to $work/times.
 time_case() {
   local name=$1; shift
-  /usr/bin/time -f "$name %e %M" -a -o "$work/times" "$@"
+  /usr/bin/time -f "$name %e %M %U %S" -a -o "$work/times" "$@"
 }
 
 for round in $(seq "$rounds"); do
@@ -50,18 +51,20 @@ done
 python3 - "$work/times" "$bytes" "$rounds" <<'PY'
 import statistics, sys
 path, size, rounds = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+names = ("cat", "age-encrypt", "ours-encrypt", "age-decrypt", "ours-decrypt")
 runs = {}
 for line in open(path):
     parts = line.split()
-    if len(parts) == 3 and parts[0] in ("cat", "age-encrypt", "ours-encrypt", "age-decrypt", "ours-decrypt"):
-        runs.setdefault(parts[0], []).append((float(parts[1]), int(parts[2])))
-def median(name): return statistics.median(t for t, _ in runs[name])
-def rss(name): return max(r for _, r in runs[name]) / 1024
-print(f"input {size / 2**20:.0f} MiB, {rounds} rounds, medians; ratio = ours / age binary (same run)")
-print(f"{'case':14} {'seconds':>8} {'MiB/s':>8} {'peak RSS MiB':>13} {'ratio':>6}")
-for name in ("cat", "age-encrypt", "ours-encrypt", "age-decrypt", "ours-decrypt"):
-    t = median(name)
+    if len(parts) == 5 and parts[0] in names:
+        runs.setdefault(parts[0], []).append((float(parts[1]), int(parts[2]), float(parts[3]) + float(parts[4])))
+def wall(name): return statistics.median(r[0] for r in runs[name])
+def cpu(name): return statistics.median(r[2] for r in runs[name])
+def rss(name): return max(r[1] for r in runs[name]) / 1024
+print(f"input {size / 2**20:.0f} MiB, {rounds} rounds, medians; ratios = ours / age binary (same run)")
+print(f"| case | wall s | MiB/s (wall) | CPU s | peak RSS MiB | wall ratio | CPU ratio |")
+print(f"|---|---|---|---|---|---|---|")
+for name in names:
     base = {"ours-encrypt": "age-encrypt", "ours-decrypt": "age-decrypt"}.get(name)
-    ratio = f"{t / median(base):.2f}" if base else ""
-    print(f"{name:14} {t:8.2f} {size / 2**20 / t:8.0f} {rss(name):13.1f} {ratio:>6}")
+    ratios = (f"{wall(name) / wall(base):.2f}", f"{cpu(name) / cpu(base):.2f}") if base else ("", "")
+    print(f"| {name} | {wall(name):.2f} | {size / 2**20 / wall(name):.0f} | {cpu(name):.2f} | {rss(name):.1f} | {ratios[0]} | {ratios[1]} |")
 PY

@@ -56,32 +56,4 @@ public enum AgeFileStreams {
         try finish(write)
         return (read, written)
     }
-
-    /// Decrypts the file at `source` into `destination`, through `destination.partial`, renamed
-    /// only after the whole stream verified: `destination` never holds a truncated or altered plaintext.
-    @discardableResult
-    public static func decryptFile(at source: String, to destination: String, identities: [AgeIdentity]) throws -> Int64 {
-        let partial = destination + ".partial"
-        guard let input = FileHandle(forReadingAtPath: source) else {
-            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: source])
-        }
-        defer { try? input.close() }
-        _ = FileManager.default.createFile(atPath: partial, contents: nil, attributes: [.posixPermissions: 0o600])
-        guard let output = FileHandle(forWritingAtPath: partial) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: partial])
-        }
-        do {
-            let count = try decrypt(from: input, to: output, identities: identities)
-            try output.synchronize()
-            try output.close()
-            if rename(partial, destination) != 0 {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: destination])
-            }
-            return count
-        } catch {
-            try? output.close()
-            unlink(partial)
-            throw error
-        }
-    }
 }
