@@ -149,6 +149,32 @@ final class RepositoryStoreTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: file("out")))
     }
 
+    /// Constant memory: a 512 MiB push must not grow the process's peak resident set by more
+    /// than 64 MiB (one 1 MiB read buffer, 64 KiB chunks and one 8 MiB part are held at a time).
+    func testPushing512MiBGrowsPeakResidentMemoryByLessThan64MiB() async throws {
+        let size = 512 << 20
+        try AgeCLI.run(["sh", "-c", "head -c \(size) /dev/urandom > \"$0\"", file("big")], in: dir)
+        let before = try Self.residentKiB("VmRSS")
+        // Writing 5 resets VmHWM (the peak) to the current resident set.
+        try "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+        let input = try XCTUnwrap(FileHandle(forReadingAtPath: file("big")))
+        defer { try? input.close() }
+        let entry = try await store.push(name: "big.dump", from: input)
+        let peak = try Self.residentKiB("VmHWM")
+        XCTAssertEqual(entry.plaintextSize, Int64(size))
+        print("push of 512 MiB: resident \(before / 1024) MiB before, peak \(peak / 1024) MiB during")
+        XCTAssertLessThan(peak - before, 64 * 1024, "peak grew from \(before) KiB to \(peak) KiB")
+    }
+
+    static func residentKiB(_ field: String) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+              let value = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else {
+            throw AgeCLI.Failure(description: "no \(field) in /proc/self/status")
+        }
+        return value
+    }
+
     func download(_ key: String) async throws -> Data {
         let response = try await raw.getObject(bucket: store.config.bucket, key: key)
         var data = Data()
