@@ -155,7 +155,8 @@ public struct YAMLDocument: Sendable {
                 if s.style == .plain || s.style == .singleQuoted || s.style == .doubleQuoted {
                     column = source.verbatimColumn(s.string, at: loc, skip: s.style == .plain ? 0 : 1)
                 }
-                return YNode(.scalar(s.string, quoted: quoted), at: loc, valueColumn: column)
+                let block = s.style == .literal ? source.literalBlockColumn(at: loc) : nil
+                return YNode(.scalar(s.string, quoted: quoted), at: loc, valueColumn: column, blockColumn: block)
             case .sequence(let seq):
                 var items: [YNode] = []
                 items.reserveCapacity(seq.count)

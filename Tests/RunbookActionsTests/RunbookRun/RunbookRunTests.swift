@@ -33,16 +33,21 @@ final class RunbookRunTests: XCTestCase {
         let rendered = ops.map { op -> String in
             switch op {
             case .builtin(let text): return text
-            case .command(let cmd): return "$ " + cmd.displayString
+            case .command(let cmd):
+                // The values travel in the environment, beside the text (see ShellText).
+                return "$ " + cmd.displayString + " " + cmd.environment.keys.sorted().map { name -> String in
+                    if case .literal(let value) = cmd.environment[name]! { return "\(name)=\(value)" }
+                    return "\(name)=<secret>"
+                }.joined(separator: " ")
             }
         }
         XCTAssertEqual(rendered, [
             "run runbook child with dbs=a,b",
             "backup/announce: manual: Tell #ops",
             "backup/dump[a]: shell.run",
-            "$ /bin/sh -c 'echo a > /backups/a'",
+            #"$ /bin/sh -c 'echo "$RB_DB" > "$RB_PARAM_DIR"/"$RB_DB"' RB_DB=a RB_PARAM_DIR=/backups"#,
             "backup/dump[b]: shell.run",
-            "$ /bin/sh -c 'echo b > /backups/b'",
+            #"$ /bin/sh -c 'echo "$RB_DB" > "$RB_PARAM_DIR"/"$RB_DB"' RB_DB=b RB_PARAM_DIR=/backups"#,
             "backup/never: skipped (when: ${params.dir} == /nowhere is false)",
         ])
     }
