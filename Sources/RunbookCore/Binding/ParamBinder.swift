@@ -31,6 +31,15 @@ public enum ParamBinder {
         return (values, diags)
     }
 
+    /// Values one runbook passes another (`runbook.run`'s params) as `bind` takes them:
+    /// text, with a list's items joined by commas, as on a command line.
+    public static func given(_ values: [String: Value]) -> [String: String] {
+        values.mapValues { value in
+            if case .list(let items) = value { return items.map(\.description).joined(separator: ",") }
+            return value.description
+        }
+    }
+
     public struct CoercionError: Error { public var message: String }
 
     /// A default written in YAML (a scalar or a list).

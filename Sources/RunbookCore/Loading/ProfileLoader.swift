@@ -150,14 +150,7 @@ public enum ProfileLoader {
         var out: [Diagnostic] = []
         let declared = profile.secrets.map(\.name)
         for t in profile.targets {
-            var names: [String] = []
-            switch t.binding {
-            case .postgres(let p): names = p.passwordSecret.map { [$0] } ?? []
-            case .s3(let s):
-                for c in [s.accessKey, s.secretKey] { if case .secret(let n) = c, !n.isEmpty { names.append(n) } }
-            default: break
-            }
-            for n in names where !declared.contains(n) {
+            for n in t.binding.secretNames where !declared.contains(n) {
                 out.append(.error("undefined-reference", "target \"\(t.name)\" uses secret \"\(n)\", which the profile does not declare\(Suggestions.didYouMean(n, in: declared))",
                                   at: t.location, length: t.name.count))
             }

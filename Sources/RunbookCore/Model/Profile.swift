@@ -52,6 +52,16 @@ public enum TargetBinding: Sendable {
         case .http: return .http
         }
     }
+
+    /// The secrets this endpoint is reached with (a password, S3 keys), by name.
+    public var secretNames: [String] {
+        switch self {
+        case .postgres(let p): return p.passwordSecret.map { [$0] } ?? []
+        case .s3(let s):
+            return [s.accessKey, s.secretKey].compactMap { if case .secret(let n) = $0, !n.isEmpty { return n }; return nil }
+        case .compose, .http: return []
+        }
+    }
 }
 
 /// A PostgreSQL server, reached by the client tools on this host (`local`)

@@ -21,7 +21,9 @@ public struct Planner: Sendable {
     }
 
     public func plan(_ runbook: Runbook, params: [String: Value], runID: String = "<run-id>", startedAt: Date = Date()) -> RunPlan {
-        plan(runbook, params: params, runID: runID, startedAt: startedAt, depth: 0)
+        var plan = plan(runbook, params: params, runID: runID, startedAt: startedAt, depth: 0)
+        plan.secrets = SecretNeeds(catalog: catalog, profile: profile, runbookNamed: runbookNamed).names(for: runbook, params: params)
+        return plan
     }
 
     func plan(_ runbook: Runbook, params: [String: Value], runID: String, startedAt: Date, depth: Int) -> RunPlan {

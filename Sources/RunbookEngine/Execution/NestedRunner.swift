@@ -45,15 +45,17 @@ struct NestedRunner: NestedRunbookRunning {
             let known = run.request.siblings.keys.sorted()
             return .failed("no runbook \"\(name)\" in \(run.request.runbooksDirectory)\(Suggestions.didYouMean(name, in: known))")
         }
-        let given = params.mapValues { value -> String in
-            if case .list(let items) = value { return items.map(\.description).joined(separator: ",") }
-            return value.description
-        }
-        let (bound, diagnostics) = ParamBinder.bind(child, given: given)
+        let (bound, diagnostics) = ParamBinder.bind(child, given: ParamBinder.given(params))
         if diagnostics.hasErrors {
             return .failed("runbook \(name): " + diagnostics.map(\.message).joined(separator: "; "))
         }
-        switch SecretResolver.resolve(child.secrets.filter { run.vault.all[$0.name] == nil }) {
+        // Usually resolved before the run's first step already; not for a runbook named by `${...}`.
+        let siblings = run.request.siblings
+        let needs = SecretNeeds(catalog: run.binder.catalog, profile: run.request.profile, runbookNamed: { siblings[$0] })
+        let needed = Set(needs.names(for: child, params: bound))
+        let missing = SecretResolver.declarations(runbook: child, profile: run.request.profile)
+            .filter { needed.contains($0.name) && run.vault.all[$0.name] == nil }
+        switch SecretResolver.resolve(missing) {
         case .success(let values): run.vault.add(values)
         case .failure(let failures): return .failed(failures.items.map(\.description).joined(separator: "; "))
         }

@@ -20,13 +20,17 @@ enum Preflight {
         return out
     }
 
-    /// Secrets declared by the runbook, its profile and the runbooks it calls.
-    static func secretDeclarations(_ runbook: Runbook, profile: Profile?, siblings: [String: Runbook]) -> [SecretDecl] {
-        var decls = SecretResolver.declarations(runbook: runbook, profile: profile)
+    /// The secrets the run will use (`SecretNeeds`: only steps that may run count), as
+    /// declared by the runbook, its profile or the runbooks it calls.
+    static func secretDeclarations(_ request: RunRequest, actions: [any ExecutableAction]) -> [SecretDecl] {
+        let siblings = request.siblings
+        let needs = SecretNeeds(catalog: ActionCatalog(actions), profile: request.profile, runbookNamed: { siblings[$0] })
+        let needed = Set(needs.names(for: request.runbook, params: request.params))
+        var decls = SecretResolver.declarations(runbook: request.runbook, profile: request.profile)
         var names = Set(decls.map(\.name))
-        for child in NestedRunbooks.reachable(from: runbook, in: siblings) {
+        for child in NestedRunbooks.reachable(from: request.runbook, in: siblings) {
             for d in child.secrets where names.insert(d.name).inserted { decls.append(d) }
         }
-        return decls
+        return decls.filter { needed.contains($0.name) }
     }
 }
