@@ -63,7 +63,8 @@ final class NestedRunbookTests: XCTestCase {
                  runs runbook restore-one with database=\(database):
                    1. restore  [shell.run]  DESTRUCTIVE
                       confirm: Replaces \(database)
-                      $ /bin/sh -c 'echo restore \(database)'
+                      $ /bin/sh -c 'echo restore "$RB_PARAM_DATABASE"'
+                          env RB_PARAM_DATABASE = \(database)
 
             """), out.stdout)
         }
@@ -170,7 +171,7 @@ final class NestedRunbookTests: XCTestCase {
             for_each: ${params.items}
             as: item
             action: shell.run
-            with: {command: "echo '${item}' >> \(work)/items"}
+            with: {command: "echo ${item} >> \(work)/items"}
           - id: scalars
             action: shell.run
             with: {command: "echo ${params.count} ${params.flag} ${params.wait} > \(work)/scalars"}

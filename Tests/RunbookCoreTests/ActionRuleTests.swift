@@ -13,7 +13,7 @@ final class ActionRuleTests: XCTestCase {
         """)
         XCTAssertEqual(headlines(d), [#"t.yaml:5:13: error: unknown action "test.dmup"; did you mean "test.dump"? [unknown-action]"#])
         XCTAssertEqual(d.first?.length, 9)
-        XCTAssertEqual(d.first?.notes, ["valid actions: runbook.run, test.dump, test.exec, test.start, test.stop"])
+        XCTAssertEqual(d.first?.notes, ["valid actions: runbook.run, test.dump, test.exec, test.shell, test.start, test.stop"])
     }
 
     func testActionsCannotBeChecksButAChecksCanBeAStepsAction() {

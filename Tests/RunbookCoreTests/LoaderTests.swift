@@ -60,10 +60,38 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(doc.diagnostics.first?.location?.line, 2)
     }
 
-    func testDuplicateKeys() {
+    func testDuplicateKeysPointAtTheRepeatAndNoteTheFirst() {
         let doc = YAMLDocument.parse(Data("a: 1\nb: 2\na: 3\n".utf8), path: "x.yaml")
-        XCTAssertEqual(doc.diagnostics.map(\.rule), ["duplicate-key"])
-        XCTAssertTrue(doc.diagnostics[0].message.contains("\"a\""), doc.diagnostics[0].message)
+        XCTAssertEqual(headlines(doc.diagnostics), [#"x.yaml:3:1: error: duplicate key "a" in mapping [duplicate-key]"#])
+        XCTAssertEqual(doc.diagnostics.first?.notes, ["first given at x.yaml:1:1"])
+    }
+
+    func testDuplicateKeyInANestedMappingIsFoundInThatMapping() {
+        // The same key in a sibling mapping is not a duplicate; the repeat inside `with:` is.
+        let doc = YAMLDocument.parse(Data("""
+        steps:
+          - id: one
+            with: {database: a}
+          - id: two
+            with:
+              database: b
+              dir: /x
+              "database": c
+        """.utf8), path: "x.yaml")
+        XCTAssertEqual(headlines(doc.diagnostics), [#"x.yaml:8:7: error: duplicate key "database" in mapping [duplicate-key]"#])
+        XCTAssertEqual(doc.diagnostics.first?.notes, ["first given at x.yaml:6:7"])
+        XCTAssertEqual(doc.diagnostics.first?.length, "database".count)
+    }
+
+    func testProfilesReportDuplicateKeysTheSameWay() {
+        let loaded = ProfileLoader.load(document: YAMLDocument.parse(Data("""
+        profile: p
+        targets:
+          db: {postgres: {via: local}}
+          db: {postgres: {via: local, port: 5433}}
+        """.utf8), path: "p.yaml"))
+        XCTAssertEqual(headlines(loaded.diagnostics), [#"p.yaml:4:3: error: duplicate key "db" in mapping [duplicate-key]"#])
+        XCTAssertEqual(loaded.diagnostics.first?.notes, ["first given at p.yaml:3:3"])
     }
 
     func testValueColumnsOnlyForVerbatimSingleLineScalars() throws {

@@ -44,7 +44,7 @@ final class SchemaTests: XCTestCase {
         ]))
         // A step's action may be an action or a check; rollback takes actions only.
         XCTAssertEqual(object(schema, "$defs", "step", "properties", "action", "enum"),
-                       ["runbook.run", "test.dump", "test.exec", "test.exists", "test.query", "test.start", "test.stop"])
+                       ["runbook.run", "test.dump", "test.exec", "test.exists", "test.query", "test.shell", "test.start", "test.stop"])
         XCTAssertEqual(object(schema, "$defs", "check", "properties", "check", "enum"), ["test.exists", "test.query"])
         XCTAssertEqual(object(schema, "$schema"), "https://json-schema.org/draft/2020-12/schema")
     }

@@ -47,6 +47,7 @@ struct FakeAction: ExecutableAction {
             InputSpec("sleep", .string, "seconds"),
             InputSpec("database", .string, "a database name"),
             InputSpec("value", .string, "output value"),
+            InputSpec("env", .map(.string), "environment; values may be secrets"),
         ], outputs: [OutputSpec("value", "echo of input value")], destructive: destructive)
         self.trace = trace
     }

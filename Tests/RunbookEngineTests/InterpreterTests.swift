@@ -376,7 +376,7 @@ final class InterpreterTests: XCTestCase {
         secrets: {pw: {env: RB_TEST_SECRET}}
         params: {v: {type: string}}
         steps:
-          - {id: a, action: fake.do, with: {name: a, value: "${params.v}"}}
+          - {id: a, action: fake.do, with: {name: a, value: "${params.v}", env: {PW: "${secrets.pw}"}}}
           - {id: b, action: fake.do, with: {name: b, fail: true}}
         """)
         let outcome = await h.run(rb, params: ["v": .string("echo hunter2-very-secret")])
@@ -395,11 +395,28 @@ final class InterpreterTests: XCTestCase {
         secrets: {pw: {env: RB_TEST_UNSET_VARIABLE}}
         steps:
           - {id: a, action: fake.do, with: {name: a}}
+          - {id: b, action: fake.do, with: {name: b, env: {PW: "${secrets.pw}"}}}
         """)
         let outcome = await h.run(rb)
         XCTAssertEqual(outcome.diagnostics.map(\.rule), ["secret-unavailable"])
-        XCTAssertTrue(outcome.diagnostics[0].message.contains("RB_TEST_UNSET_VARIABLE"))
-        XCTAssertEqual(h.trace.all, [])
+        XCTAssertEqual(outcome.diagnostics.first?.message, "secret \"pw\": environment variable RB_TEST_UNSET_VARIABLE is not set")
+        XCTAssertEqual(h.trace.all, [], "a missing secret stops the run before its first step, even when a later step needs it")
+    }
+
+    func testASecretOnlyASkippedStepUsesIsNotDemanded() async throws {
+        let rb = try parseRunbook("""
+        runbook: t
+        summary: s
+        secrets: {pw: {env: RB_TEST_UNSET_VARIABLE}}
+        params: {notify: {type: bool, default: false}}
+        steps:
+          - {id: a, action: fake.do, with: {name: a}}
+          - {id: b, when: "${params.notify}", action: fake.do, with: {name: b, env: {PW: "${secrets.pw}"}}}
+        """)
+        let outcome = await h.run(rb, params: ["notify": .bool(false)])
+        XCTAssertEqual(outcome.diagnostics, [])
+        XCTAssertEqual(outcome.status, .succeeded, outcome.message ?? "")
+        XCTAssertEqual(h.trace.all, ["a"])
     }
 }
 

@@ -3,9 +3,11 @@ import RunbookCore
 import RunbookEngine
 
 /// `shell.run`: the one action that uses a shell, and says so — its plan shows
-/// the exact `/bin/sh -c '<command>'`. Secrets reach the script only through
-/// `env` (`${secrets.x}` stays symbolic until the process starts), never in the
-/// command text, which the binder refuses to interpolate a secret into.
+/// the exact `/bin/sh -c '<command>'` and its environment. A `${...}` in the command
+/// is never pasted into the text: it becomes `"$RB_PARAM_X"` and the value travels in
+/// the environment (`ShellText`), so no value can run as a command. Secrets reach the
+/// script only through `env` (`${secrets.x}` stays symbolic until the process starts),
+/// never in the command text, which the binder refuses to interpolate a secret into.
 public struct ShellRun: ExecutableAction {
     /// Longest `stdout` output kept for later steps (the rest is cut and marked).
     public static let outputLimit = 64 * 1024
@@ -14,9 +16,10 @@ public struct ShellRun: ExecutableAction {
 
     public let spec = ActionSpec(
         "shell.run",
-        summary: "Run a command with /bin/sh -c. Prefer a typed action when one exists.",
+        summary: "Run a command with /bin/sh -c. Each ${...} in it reaches the shell as an environment variable (\"$RB_PARAM_X\"), never as code. Prefer a typed action when one exists.",
         inputs: [
-            InputSpec("command", .string, required: true, "Shell command text, run as /bin/sh -c COMMAND."),
+            InputSpec("command", .shell, required: true,
+                      "Shell command text, run as /bin/sh -c COMMAND. A ${...} in it is replaced by the expansion of an environment variable holding the value (\"$RB_PARAM_DIR\" for ${params.dir}), so the value arrives as one word and is never parsed as shell code; the plan shows the exact text and variables."),
             InputSpec("env", .map(.string), "Extra environment variables; values may be ${secrets.NAME}."),
             InputSpec("workdir", .path, "Working directory (default: where runbook runs)."),
         ],
@@ -35,7 +38,14 @@ public struct ShellRun: ExecutableAction {
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ActionInputError.invalid("command", "is empty")
         }
-        return CommandLine(argv: ["/bin/sh", "-c", text], environment: try call.environment("env"),
+        var environment = try call.environment("env")
+        for (name, value) in call.shellVariables {
+            guard environment[name] == nil else {
+                throw ActionInputError.invalid("env", "\(name) is the variable that carries a ${...} value into the command; use another name")
+            }
+            environment[name] = .literal(value)
+        }
+        return CommandLine(argv: ["/bin/sh", "-c", text], environment: environment,
                            workingDirectory: call.optionalString("workdir"))
     }
 

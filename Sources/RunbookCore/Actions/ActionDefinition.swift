@@ -28,6 +28,9 @@ public struct ResolvedCall: Sendable {
     public var inputs: [String: Value]
     /// Inputs of type `target(...)`, bound through the profile.
     public var targets: [String: TargetDecl]
+    /// The environment that inputs of type `shell` expect: the values of their `${...}`
+    /// references, which the text expands instead of containing them (see `ShellText`).
+    public var shellVariables: [String: String] = [:]
 
     public init(spec: ActionSpec, stepID: String, inputs: [String: Value], targets: [String: TargetDecl] = [:]) {
         self.spec = spec

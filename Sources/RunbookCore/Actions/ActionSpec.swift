@@ -13,6 +13,9 @@ public indirect enum InputType: Sendable, Hashable, CustomStringConvertible {
     case identifier
     /// SQL text (shown verbatim in plans; never interpolated into a shell).
     case sql
+    /// Shell text run by `/bin/sh -c`: each `${...}` in it reaches the shell as an
+    /// environment variable's expansion, never as code (see `ShellText`).
+    case shell
     /// The name of a profile target of the given kind.
     case target(TargetKindID)
     case oneOf([String])
@@ -31,6 +34,7 @@ public indirect enum InputType: Sendable, Hashable, CustomStringConvertible {
         case .path: return "path"
         case .identifier: return "identifier"
         case .sql: return "sql"
+        case .shell: return "shell text"
         case .target(let k): return "\(k.rawValue) target"
         case .oneOf(let values): return "one of " + values.joined(separator: ", ")
         case .list(let t): return "list of \(t)"

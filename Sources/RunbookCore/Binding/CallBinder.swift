@@ -19,9 +19,17 @@ public struct CallBinder: Sendable {
         let spec = definition.spec
         var inputs: [String: Value] = [:]
         var targets: [String: TargetDecl] = [:]
+        var shellVariables: [String: String] = [:]
         for pair in call.inputs {
             guard let inputSpec = spec.input(pair.key) else {
                 throw EvaluationError("\(spec.name) has no input \"\(pair.key)\"", at: pair.keyLocation)
+            }
+            if inputSpec.type == .shell, pair.value.scalar != nil, !pair.value.isNull {
+                // Values travel in the environment; the text only expands them (see ShellText).
+                let shell = try ShellText.bind(Templated(pair.value), evaluator: evaluator)
+                inputs[pair.key] = .string(shell.text)
+                shellVariables.merge(shell.variables) { first, _ in first }
+                continue
             }
             let v = try evaluator.value(pair.value)
             inputs[pair.key] = try Self.check(v, inputSpec, at: pair.value.location)
@@ -48,7 +56,9 @@ public struct CallBinder: Sendable {
             }
             targets[inputSpec.name] = decl
         }
-        return (definition, ResolvedCall(spec: spec, stepID: stepID, inputs: inputs, targets: targets))
+        var resolved = ResolvedCall(spec: spec, stepID: stepID, inputs: inputs, targets: targets)
+        resolved.shellVariables = shellVariables
+        return (definition, resolved)
     }
 
     /// Run-time type check of a resolved value (validation catches literals earlier).
@@ -88,7 +98,7 @@ public struct CallBinder: Sendable {
             return v
         case .value:
             return v
-        case .string, .path, .sql, .target:
+        case .string, .path, .sql, .shell, .target:
             if v.listValue != nil || v.mapValue != nil { throw fail("a single value") }
             return .string(v.description)
         }

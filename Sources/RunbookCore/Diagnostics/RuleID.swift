@@ -38,6 +38,7 @@ public enum RuleID: String, CaseIterable, Sendable, Codable, CustomStringConvert
     case expression
     case undefinedReference = "undefined-reference"
     case secretInText = "secret-in-text"
+    case shellInterpolation = "shell-interpolation"
     case undeclaredTarget = "undeclared-target"
     case missingTarget = "missing-target"
     case unknownRunbook = "unknown-runbook"
@@ -88,6 +89,7 @@ public enum RuleID: String, CaseIterable, Sendable, Codable, CustomStringConvert
         case .inputType: return "A literal input value does not fit the input's declared type."
         case .expression: return "A ${...} reference is malformed, or its time format does not apply."
         case .undefinedReference: return "A reference names a param, secret, step output or loop variable that does not exist."
+        case .shellInterpolation: return "A ${...} in shell.run's command sits inside quotes the author wrote or in a here-document, where the text is usually code for another program (warning)."
         case .secretInText: return "A secret is used where it would reach a command line, a title or a log."
         case .undeclaredTarget: return "A target input names a target the runbook does not list in requires:."
         case .missingTarget: return "A target is missing from the profile, or is of the wrong kind."

@@ -9,6 +9,7 @@ public enum PlanRenderer {
             out += "Params:\n"
             for p in plan.params { out += "  \(p.name) = \(display(p.value))\n" }
         }
+        out += "Secrets: \(plan.secrets.isEmpty ? "none" : plan.secrets.joined(separator: ", "))\n"
         if let rto = plan.rto { out += "RTO objective: \(rto.description)\n" }
         if let digest { out += "Plan digest: \(digest)\n" }
         out += "\n"
@@ -108,6 +109,7 @@ public enum PlanRenderer {
     public static func markdown(_ plan: RunPlan, digest: String?) -> String {
         var out = "# Plan: \(plan.runbook)\n\n\(plan.summary)\n\n"
         out += "- Profile: `\(plan.profile ?? "(none)")`\n"
+        out += "- Secrets: \(plan.secrets.isEmpty ? "none" : plan.secrets.map { "`\($0)`" }.joined(separator: ", "))\n"
         if let rto = plan.rto { out += "- RTO objective: \(rto.description)\n" }
         if let digest { out += "- Plan digest: `\(digest)`\n" }
         if !plan.params.isEmpty {
@@ -182,6 +184,7 @@ public enum PlanRenderer {
             "params": Dictionary(uniqueKeysWithValues: plan.params.map { ($0.name, jsonValue($0.value)) }),
             "steps": plan.steps.map(jsonStep),
             "on_failure": plan.onFailure.map(jsonStep),
+            "secrets": plan.secrets,
         ]
         if let rto = plan.rto {
             object["rto"] = ["target": rto.targetText, "target_seconds": rto.target, "until": rto.until as Any? ?? NSNull()]

@@ -19,7 +19,10 @@ public struct Planner: Sendable {
     }
 
     public func plan(_ runbook: Runbook, params: [String: Value], runID: String = "<run-id>", startedAt: Date = Date()) -> RunPlan {
-        plan(runbook, params: params, runID: runID, startedAt: startedAt, callers: [])
+        var plan = plan(runbook, params: params, runID: runID, startedAt: startedAt, callers: [])
+        let graph = self.graph
+        plan.secrets = SecretNeeds(catalog: catalog, profile: profile, runbookNamed: { graph?.callees[$0] }).names(for: runbook, params: params)
+        return plan
     }
 
     /// - Parameter callers: the runbooks whose calls led here, outermost first (to stop at a cycle).

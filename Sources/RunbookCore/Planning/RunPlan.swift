@@ -11,6 +11,8 @@ public struct RunPlan: Sendable {
     public var onFailure: [PlannedStep]
     /// The recovery time objective the run will be measured against, if the runbook declares one.
     public var rto: PlannedRTO? = nil
+    /// The secrets the run will resolve before its first step (see `SecretNeeds`), sorted.
+    public var secrets: [String] = []
 }
 
 /// `rto:` as a plan shows it: the objective and the step whose success ends the recovery.

@@ -59,7 +59,7 @@ extension InputType {
     var jsonSchema: JSONValue {
         let expr = S.ref(S.expressionName)
         switch self {
-        case .string, .path, .sql:
+        case .string, .path, .sql, .shell:
             return S.scalar
         case .target(let kind):
             return S.described(S.string, "The name of a \(kind.rawValue) target listed in requires: and bound by the profile.")

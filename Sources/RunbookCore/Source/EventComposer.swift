@@ -138,7 +138,8 @@ enum EventComposer {
             if style == YAML_PLAIN_SCALAR_STYLE || style == YAML_SINGLE_QUOTED_SCALAR_STYLE || style == YAML_DOUBLE_QUOTED_SCALAR_STYLE {
                 column = source.verbatimColumn(value, at: loc, skip: style == YAML_PLAIN_SCALAR_STYLE ? 0 : 1)
             }
-            let node = YNode(.scalar(value, quoted: quoted), at: loc, valueColumn: column)
+            let block = style == YAML_LITERAL_SCALAR_STYLE ? source.literalBlockColumn(at: loc) : nil
+            let node = YNode(.scalar(value, quoted: quoted), at: loc, valueColumn: column, blockColumn: block)
             if let anchor = data.anchor { anchors[String(cString: anchor)] = Anchored(node: node, size: 1, height: 0) }
             try add(node)
         }

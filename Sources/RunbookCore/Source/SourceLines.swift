@@ -30,4 +30,28 @@ struct SourceLines {
         }
         return loc.column + skip
     }
+
+    /// The column where the lines of a literal block scalar (`|`, `|-`, `|+`) whose indicator
+    /// is at `loc` start: the indentation of its first line that is not blank. Nil for other
+    /// scalars, and for an explicit indentation indicator (`|2`), which is rare in runbooks.
+    func literalBlockColumn(at loc: SourceLocation) -> Int? {
+        guard loc.line >= 1, loc.line < lineStarts.count else { return nil }
+        var i = lineStarts[loc.line - 1]
+        var column = 1
+        while column < loc.column, i < bytes.count, bytes[i] != UInt8(ascii: "\n") {
+            i += 1
+            while i < bytes.count, bytes[i] & 0xC0 == 0x80 { i += 1 }
+            column += 1
+        }
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "|") else { return nil }
+        i += 1
+        while i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") { i += 1 }
+        if i < bytes.count, bytes[i] >= UInt8(ascii: "0"), bytes[i] <= UInt8(ascii: "9") { return nil }
+        for line in loc.line..<lineStarts.count {
+            var j = lineStarts[line], indent = 0
+            while j < bytes.count, bytes[j] == UInt8(ascii: " ") { j += 1; indent += 1 }
+            if j < bytes.count, bytes[j] != UInt8(ascii: "\n"), bytes[j] != UInt8(ascii: "\r") { return indent + 1 }
+        }
+        return nil
+    }
 }

@@ -74,6 +74,10 @@ public struct YAMLDocument: Sendable {
         do {
             node = try Self.composeOnLargeStack(text)
         } catch let error as YamlError {
+            if case .duplicatedKeysInMapping(let keys, let context) = error {
+                return YAMLDocument(path: path, bytes: data, text: text, root: nil,
+                                    diagnostics: [duplicateKey(keys, firstAt: location(context.mark, path), text: text)])
+            }
             let (message, loc) = Self.describe(error, file: path)
             return fail(message.hasPrefix("duplicate key") ? .duplicateKey : .yamlSyntax, message, at: loc, text: text)
         } catch {
@@ -97,6 +101,17 @@ public struct YAMLDocument: Sendable {
     }
 
     // MARK: - Internals
+
+    /// Points at the key that repeats (the line to delete), with the first one in a note.
+    /// Yams names the first occurrence; without a later one found, that is what is reported.
+    static func duplicateKey(_ keys: [String], firstAt first: SourceLocation, text: String) -> Diagnostic {
+        let message = "duplicate key \(keys.map { "\"\($0)\"" }.joined(separator: ", ")) in mapping"
+        guard let repeated = DuplicateKeyLocator.repeatOf(keyAt: first, in: text) else {
+            return .error(.duplicateKey, message, at: first)
+        }
+        let second = SourceLocation(file: first.file, line: repeated.second.line, column: repeated.second.column)
+        return .error(.duplicateKey, message, at: second, length: repeated.key.count, notes: ["first given at \(first)"])
+    }
 
     struct ConversionError: Error {
         var rule: RuleID
@@ -140,7 +155,8 @@ public struct YAMLDocument: Sendable {
                 if s.style == .plain || s.style == .singleQuoted || s.style == .doubleQuoted {
                     column = source.verbatimColumn(s.string, at: loc, skip: s.style == .plain ? 0 : 1)
                 }
-                return YNode(.scalar(s.string, quoted: quoted), at: loc, valueColumn: column)
+                let block = s.style == .literal ? source.literalBlockColumn(at: loc) : nil
+                return YNode(.scalar(s.string, quoted: quoted), at: loc, valueColumn: column, blockColumn: block)
             case .sequence(let seq):
                 var items: [YNode] = []
                 items.reserveCapacity(seq.count)
@@ -271,9 +287,6 @@ public struct YAMLDocument: Sendable {
             // libyaml reports where it gave up; the context says what was open and where it began.
             let ctx = context.map { "\($0.text) (at line \($0.mark.line), column \($0.mark.column)) " } ?? ""
             return ("\(ctx)\(problem)".trimmingCharacters(in: .whitespaces), location(mark, file))
-        case let .duplicatedKeysInMapping(duplicates, context):
-            let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
-            return ("duplicate key \(keys) in mapping", location(context.mark, file))
         case let .reader(problem, _, _, _):
             return (problem, SourceLocation(file: file, line: 1, column: 1))
         default:

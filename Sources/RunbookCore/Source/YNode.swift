@@ -20,17 +20,33 @@ public struct YNode: Sendable, Hashable {
     /// folding): the column of its first character, after an opening quote. Diagnostics
     /// use it to point inside the value (at a `${`); nil means "point at the node".
     public var valueColumn: Int?
+    /// For a literal block scalar (`|`, the usual way to write a script): the column where
+    /// each of its lines starts. Its value's lines are the source lines after the `|`, as
+    /// written, so a position inside the value has a line and column too.
+    public var blockColumn: Int?
 
-    public init(_ kind: Kind, at location: SourceLocation, tag: String? = nil, valueColumn: Int? = nil) {
+    public init(_ kind: Kind, at location: SourceLocation, tag: String? = nil, valueColumn: Int? = nil, blockColumn: Int? = nil) {
         self.kind = kind
         self.location = location
         self.tag = tag
         self.valueColumn = valueColumn
+        self.blockColumn = blockColumn
     }
 
+    /// True when positions inside the value can be located (`location(atValueOffset:)`).
+    public var locatesInsideValue: Bool { valueColumn != nil || blockColumn != nil }
+
     /// The source location of the character `offset` unicode scalars into this scalar's
-    /// value, when the value is verbatim on one line; otherwise the node's own location.
+    /// value, when the value is verbatim on one line or a literal block; otherwise the node's own location.
     public func location(atValueOffset offset: Int) -> SourceLocation {
+        if let blockColumn, let text = scalar {
+            var line = 0, lineStart = 0
+            for (i, c) in text.unicodeScalars.prefix(offset).enumerated() where c == "\n" {
+                line += 1
+                lineStart = i + 1
+            }
+            return SourceLocation(file: location.file, line: location.line + 1 + line, column: blockColumn + offset - lineStart)
+        }
         guard let valueColumn else { return location }
         return SourceLocation(file: location.file, line: location.line, column: valueColumn + offset)
     }

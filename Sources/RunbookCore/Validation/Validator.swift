@@ -13,6 +13,7 @@ public enum Validator {
         ExpressionRule(),
         UndefinedReferenceRule(),
         SecretInTextRule(),
+        ShellInterpolationRule(),
         UndeclaredTargetRule(),
         MissingTargetRule(),
         UnknownRunbookRule(),

@@ -63,8 +63,8 @@ public final class Interpreter: @unchecked Sendable {
         setup.recordStart(request)
         if request.resuming != nil { await stopLeftovers(of: runID, recorder) }
         recorder.show(.runStarted(runID: runID, runbook: request.runbook.name, resumed: request.resuming != nil))
-        interrupts.onSignal = { sig in recorder.audit("interrupt", message: Self.signalName(sig)) }
-        for sig in interrupts.received { recorder.audit("interrupt", message: Self.signalName(sig)) }
+        let earlier = interrupts.onSignal { sig in recorder.audit("interrupt", message: Self.signalName(sig)) }
+        for sig in earlier { recorder.audit("interrupt", message: Self.signalName(sig)) }
 
         let root = Frame(prefix: "", runbook: request.runbook, params: request.params, depth: 0)
         var (forward, interruptedForward) = await phase(since: 0) {

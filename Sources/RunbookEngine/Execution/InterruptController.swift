@@ -13,7 +13,8 @@ final class InterruptController: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private var cancelCurrent: (() -> Void)?
     private var signals: [Int32] = []
-    var onSignal: (@Sendable (Int32) -> Void)?
+    /// Read by the signal path and set by the interpreter: guarded by `lock`, like the rest.
+    private var handler: (@Sendable (Int32) -> Void)?
 
     /// Starts catching the signals. The default action must be off before the
     /// dispatch source is created (libdispatch takes the signal over from there).
@@ -41,15 +42,26 @@ final class InterruptController: @unchecked Sendable {
         return signals
     }
 
+    /// Calls `handler` for every signal from now on, and returns the signals received
+    /// before it was set. Both happen under the lock, so each signal is seen exactly once:
+    /// by the handler, or in the returned list.
+    func onSignal(_ handler: @escaping @Sendable (Int32) -> Void) -> [Int32] {
+        lock.withLock {
+            self.handler = handler
+            return signals
+        }
+    }
+
     /// Behaves as if `sig` had been received.
     func simulate(_ sig: Int32) { fire(sig) }
 
     private func fire(_ sig: Int32) {
-        lock.lock()
-        signals.append(sig)
-        let cancel = cancelCurrent
-        lock.unlock()
-        onSignal?(sig)
+        let (handler, cancel) = lock.withLock {
+            signals.append(sig)
+            return (self.handler, cancelCurrent)
+        }
+        // Called outside the lock: the handler writes the audit trail, which may block on disk.
+        handler?(sig)
         cancel?()
     }
 

@@ -27,7 +27,13 @@ struct NestedRunner: NestedRunbookRunning {
         if !unbound.isEmpty {
             return .failed("runbook \(name) requires target\(unbound.count == 1 ? "" : "s") \(unbound.joined(separator: ", ")), which profile \(run.request.profile?.name ?? "(none)") does not bind")
         }
-        switch SecretResolver.resolve(child.secrets.filter { run.vault.all[$0.name] == nil }) {
+        // Usually resolved before the run's first step already; not for a runbook named by `${...}`.
+        let graph = run.request.graph
+        let needs = SecretNeeds(catalog: run.binder.catalog, profile: run.request.profile, runbookNamed: { graph.callees[$0] })
+        let needed = Set(needs.names(for: child, params: bound))
+        let missing = SecretResolver.declarations(runbook: child, profile: run.request.profile)
+            .filter { needed.contains($0.name) && run.vault.all[$0.name] == nil }
+        switch SecretResolver.resolve(missing) {
         case .success(let values): run.vault.add(values)
         case .failure(let failures): return .failed(failures.items.map(\.description).joined(separator: "; "))
         }

@@ -20,13 +20,17 @@ enum Preflight {
         return out
     }
 
-    /// Secrets declared by the runbook, its profile and the runbooks it calls.
-    static func secretDeclarations(_ graph: RunbookGraph, profile: Profile?) -> [SecretDecl] {
+    /// The secrets the run will use (`SecretNeeds`: only steps that may run count), as
+    /// declared by the runbook, its profile or the runbooks it calls.
+    static func secretDeclarations(_ graph: RunbookGraph, params: [String: Value], profile: Profile?,
+                                   actions: [any ExecutableAction]) -> [SecretDecl] {
+        let needs = SecretNeeds(catalog: ActionCatalog(actions), profile: profile, runbookNamed: { graph.callees[$0] })
+        let needed = Set(needs.names(for: graph.root, params: params))
         var decls = SecretResolver.declarations(runbook: graph.root, profile: profile)
         var names = Set(decls.map(\.name))
         for child in graph.callees.keys.sorted().compactMap({ graph.callees[$0] }) {
             for d in child.secrets where names.insert(d.name).inserted { decls.append(d) }
         }
-        return decls
+        return decls.filter { needed.contains($0.name) }
     }
 }

@@ -27,7 +27,8 @@ struct RunSetup {
         let state = request.stateDirectory
 
         // Secrets first: a missing one is a configuration problem, reported like validation.
-        let decls = Preflight.secretDeclarations(request.graph, profile: request.profile)
+        // Only those a step that may run uses: a skipped step's secret need not be set.
+        let decls = Preflight.secretDeclarations(request.graph, params: request.params, profile: request.profile, actions: actions)
         let vault: SecretVault
         switch SecretResolver.resolve(decls) {
         case .success(let values): vault = SecretVault(values)

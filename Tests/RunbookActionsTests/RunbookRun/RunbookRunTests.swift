@@ -22,7 +22,12 @@ final class RunbookRunTests: XCTestCase {
         ops.map { op in
             switch op {
             case .builtin(let text): return text
-            case .command(let cmd): return "$ " + cmd.displayString
+            case .command(let cmd):
+                // The values travel in the environment, beside the text (see ShellText).
+                return "$ " + cmd.displayString + cmd.environment.keys.sorted().map { name -> String in
+                    if case .literal(let value) = cmd.environment[name]! { return " \(name)=\(value)" }
+                    return " \(name)=<secret>"
+                }.joined()
             }
         }
     }
@@ -38,7 +43,7 @@ final class RunbookRunTests: XCTestCase {
             action: shell.run
             for_each: ${params.dbs}
             as: db
-            with: {command: "echo '${db}' > ${params.dir}/x"}
+            with: {command: "echo ${db} > ${params.dir}/x"}
         """, path: "child.yaml")
         let parent = try runbook("""
         runbook: parent
@@ -58,7 +63,8 @@ final class RunbookRunTests: XCTestCase {
         let dump = childPlan.steps[1]
         XCTAssertEqual(dump.iterations.map { $0.loopBinding?.value }, ["a", "b,c"])
         XCTAssertEqual(dump.iterations.flatMap { rendered($0.operations) },
-                       ["$ /bin/sh -c 'echo '\\''a'\\'' > /backups/x'", "$ /bin/sh -c 'echo '\\''b,c'\\'' > /backups/x'"])
+                       [#"$ /bin/sh -c 'echo "$RB_DB" > "$RB_PARAM_DIR"/x' RB_DB=a RB_PARAM_DIR=/backups"#,
+                        #"$ /bin/sh -c 'echo "$RB_DB" > "$RB_PARAM_DIR"/x' RB_DB=b,c RB_PARAM_DIR=/backups"#])
     }
 
     func testPlanReportsUnknownRunbookAndBadParams() throws {

@@ -34,6 +34,9 @@ enum FakeCatalog {
             InputSpec("argv", .list(.string), required: true, "Program and arguments"),
             InputSpec("env", .map(.string), "Environment; values may be secrets"),
         ], outputs: [OutputSpec("stdout", "Standard output")]),
+        ActionSpec("test.shell", summary: "Run shell text", inputs: [
+            InputSpec("command", .shell, required: true, "The script"),
+        ]),
         ActionSpec("test.exists", role: .check, summary: "A file exists", inputs: [
             InputSpec("path", .path, required: true, "The file"),
         ]),

@@ -19,7 +19,7 @@ enum LiteralCheck {
         switch type {
         case .value:
             return []
-        case .string, .path, .sql:
+        case .string, .path, .sql, .shell:
             return node.scalar == nil ? [Problem(node: node, expectation: "a single \(type) value, got \(node.kindName)")] : []
         case .target(let kind):
             return node.scalar == nil ? [Problem(node: node, expectation: "the name of a \(kind.rawValue) target, got \(node.kindName)")] : []

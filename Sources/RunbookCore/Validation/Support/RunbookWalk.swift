@@ -95,7 +95,7 @@ struct TemplateSite: Sendable {
     }
 
     private func span(offset: Int, length: Int, columns: ColumnMap) -> (SourceLocation, Int) {
-        guard node.valueColumn != nil else { return (node.location, 1) }
+        guard node.locatesInsideValue else { return (node.location, 1) }
         let start = columns.scalarOffset(offset)
         return (node.location(atValueOffset: start), columns.scalarOffset(offset + length) - start)
     }
