@@ -2,7 +2,10 @@
 """PostgreSQL benchmarks for runbook, each against a baseline measured in the same run.
 
 1. Overhead: `runbook run backup-database` vs the same `pg_dump -Fc` run directly (the seed's
-   command), on a pgbench database of about 1 GB. Target: ratio <= 1.05 (wall).
+   command), on a pgbench database of about 1 GB. Target (issue 14, item 8): the ratio of the
+   means <= 1.08 (wall) on 2 cores, with the exact row counts on (they are taken in pg_dump's
+   exported snapshot and cost one count(*) scan beside the dump); and the engine's fixed cost
+   per run, measured on a 1,000-row database, <= 50 ms.
    Both sides run the same binaries from BIN: the baseline by path, runbook through the
    profile's `bin_dir`. Neither goes through Debian's Perl pg_wrapper (about 30 ms a call).
 2. Memory: peak RSS of the runbook process while it dumps that database (/usr/bin/time -v).
@@ -218,10 +221,12 @@ def overhead_and_memory(args, cluster, work):
               f"peak RSS {rss[-1]:.1f} MB", flush=True)
     ratio = min(runbook_times) / min(direct_times)
     paired = [r / d for r, d in zip(runbook_times, direct_times)]
-    results.append(f"overhead: runbook run backup-database {min(runbook_times):.2f}s vs pg_dump -Fc {min(direct_times):.2f}s "
-                   f"on {size_gb:.2f} GB (best of {args.rounds}): ratio {ratio:.3f} (target <= 1.05) {'OK' if ratio <= 1.05 else 'MISSED'}; "
-                   f"median of per-round ratios {median(paired):.3f}; ratio of the means {sum(runbook_times) / sum(direct_times):.3f} "
-                   "(95%% interval %.3f-%.3f)" % ratio_of_means_ci(runbook_times, direct_times))
+    mean_ratio = sum(runbook_times) / sum(direct_times)
+    results.append(f"overhead: runbook run backup-database vs pg_dump -Fc on {size_gb:.2f} GB, {args.rounds} alternating rounds: "
+                   f"ratio of the means {mean_ratio:.3f} (target <= 1.08) {'OK' if mean_ratio <= 1.08 else 'MISSED'} "
+                   "(95%% interval %.3f-%.3f); " % ratio_of_means_ci(runbook_times, direct_times) +
+                   f"best of {args.rounds} {min(runbook_times):.2f}s vs {min(direct_times):.2f}s = {ratio:.3f}; "
+                   f"median of per-round ratios {median(paired):.3f}")
     results.append(f"memory: peak RSS of runbook while dumping {size_gb:.2f} GB: {max(rss):.1f} MB (target < 64 MB) "
                    f"{'OK' if max(rss) < 64 else 'MISSED'}")
     cluster.psql("postgres", "DROP DATABASE bench")
@@ -241,7 +246,8 @@ def overhead_and_memory(args, cluster, work):
         shutil.rmtree(backups, ignore_errors=True)
     fixed = median(tiny_runbook) - median(tiny_direct)
     results.append(f"fixed cost of the engine (1,000-row database, median of 20): runbook {median(tiny_runbook) * 1000:.0f} ms "
-                   f"vs pg_dump {median(tiny_direct) * 1000:.0f} ms: +{fixed * 1000:.0f} ms, "
+                   f"vs pg_dump {median(tiny_direct) * 1000:.0f} ms: +{fixed * 1000:.0f} ms (target <= 50 ms) "
+                   f"{'OK' if fixed <= 0.050 else 'MISSED'}, "
                    f"{fixed / min(direct_times) * 100:.1f}% of the 1 GB dump; the rest of the overhead above is the row count")
     cluster.psql("postgres", "DROP DATABASE tiny")
 
