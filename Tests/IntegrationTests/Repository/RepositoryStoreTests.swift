@@ -95,21 +95,21 @@ final class RepositoryStoreTests: XCTestCase {
         let pendingAfter = try await raw.listMultipartUploads(bucket: bucket, prefix: "prod/objects/")
         XCTAssertEqual(pendingAfter, [])
         let keys = try await raw.listObjects(bucket: bucket, prefix: "prod/").map(\.key).sorted()
-        XCTAssertEqual(keys, [entry.key, "prod/manifest.json"].sorted())
+        XCTAssertEqual(keys, [entry.key, "prod/manifests/db.json"].sorted())
     }
 
     func testARepushReplacesTheListedVersionAndRemovesTheOldOne() async throws {
-        let first = try await push("roles.sql", size: 10)
-        let second = try await push("roles.sql", size: 20)
+        let first = try await push("globals/roles.sql", size: 10)
+        let second = try await push("globals/roles.sql", size: 20)
         XCTAssertNotEqual(first.entry.key, second.entry.key)
         let keys = try await raw.listObjects(bucket: store.config.bucket, prefix: "prod/objects/").map(\.key)
         XCTAssertEqual(keys, [second.entry.key])
-        try await store.pull(name: "roles.sql", to: file("out"), identities: identity)
+        try await store.pull(name: "globals/roles.sql", to: file("out"), identities: identity)
         XCTAssertEqual(try AgeCLI.sha256(file("out")), second.sha256)
     }
 
     func testTamperedTruncatedAndWronglyKeyedObjectsAreRefusedWithNothingRestored() async throws {
-        let (entry, _) = try await push("app.dump", size: 300_000)
+        let (entry, _) = try await push("dumps/app.dump", size: 300_000)
         let original = try await download(entry.key)
         let payloadStart = original.count - 300_000 - 5 * 16
         var flipped = original
@@ -126,7 +126,7 @@ final class RepositoryStoreTests: XCTestCase {
                 try await raw.putObject(bucket: store.config.bucket, key: entry.key, data: bytes, contentType: "application/octet-stream")
             }
             do {
-                try await store.pull(name: "app.dump", to: file("out"), identities: identities)
+                try await store.pull(name: "dumps/app.dump", to: file("out"), identities: identities)
                 XCTFail("\(label): pulled")
             } catch {
                 XCTAssertEqual("\(error)", message, label)
@@ -140,13 +140,72 @@ final class RepositoryStoreTests: XCTestCase {
         let swapped = try AgeEncryptor.encrypt(Data(count: 300_000), to: [identity[0].recipient])
         try await raw.putObject(bucket: store.config.bucket, key: entry.key, data: swapped, contentType: "application/octet-stream")
         do {
-            try await store.pull(name: "app.dump", to: file("out"), identities: identity)
+            try await store.pull(name: "dumps/app.dump", to: file("out"), identities: identity)
             XCTFail("a substituted object was pulled")
         } catch let error as RepositoryError {
             guard case .verificationFailed(_, let what, _, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(what, "the ciphertext's sha256")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: file("out")))
+    }
+
+    func testParallelPushesOfOneNamespaceAreAllListedAndNoneTakenForALeftover() async throws {
+        // backup dumps several databases at once into one namespace: each push must survive the
+        // others' clean-up, and each entry the others' manifest rewrite.
+        let names = (1...4).map { "dumps/db\($0).dump" }
+        let pushed = try await withThrowingTaskGroup(of: (String, String).self) { group in
+            for name in names {
+                group.addTask { (name, try await self.push(name, size: 9 << 20).sha256) }
+            }
+            return try await group.reduce(into: [String: String]()) { $0[$1.0] = $1.1 }
+        }
+        let listed = try await store.entries(namespace: "dumps")
+        XCTAssertEqual(Set(listed.keys), Set(names))
+        for name in names {
+            XCTAssertEqual(listed[name]?.plaintextSHA256, pushed[name], name)
+            try await store.pull(name: name, to: file("out"), identities: identity)
+            XCTAssertEqual(try AgeCLI.sha256(file("out")), pushed[name], name)
+            try FileManager.default.removeItem(atPath: file("out"))
+        }
+        let stored = try await raw.listObjects(bucket: store.config.bucket, prefix: "prod/objects/").map(\.key)
+        XCTAssertEqual(Set(stored), Set(listed.values.map(\.key)))
+    }
+
+    func testNamespacesHaveTheirOwnManifestsAndRemoveUnlistsBeforeDeleting() async throws {
+        let dump = try await push("dumps/app.dump", size: 100)
+        let wal = try await push("base/b1.tar", size: 100)
+        let removed = try await store.remove(names: ["dumps/app.dump", "dumps/never-pushed"])
+        XCTAssertEqual(Array(removed.keys), ["dumps/app.dump"])
+        let dumps = try await store.entries(namespace: "dumps")
+        XCTAssertEqual(dumps, [:])
+        let base = try await store.entries(namespace: "base")
+        XCTAssertEqual(base["base/b1.tar"]?.plaintextSHA256, wal.sha256)
+        let stored = try await raw.listObjects(bucket: store.config.bucket, prefix: "prod/objects/").map(\.key)
+        XCTAssertEqual(stored, [wal.entry.key])
+        XCTAssertNotEqual(dump.entry.key, wal.entry.key)
+    }
+
+    func testPullDataReturnsASmallObjectAndTheIdentityCheckRefusesAWrongKey() async throws {
+        let catalog = Data(#"{"dumps":["a"]}"#.utf8)
+        try await store.pushData(name: "dumps/catalog.json", data: catalog)
+        let back = try await store.pullData(name: "dumps/catalog.json", identities: identity)
+        XCTAssertEqual(back, catalog)
+        try await store.checkIdentities(identity, against: "dumps/catalog.json")
+        do {
+            try await store.checkIdentities([AgeIdentity.generate()], against: "dumps/catalog.json")
+            XCTFail("a wrong identity passed the check")
+        } catch {
+            XCTAssertEqual("\(error)", "no identity matches: none of the file's 1 recipient stanza(s) opens with the given identities (wrong key?)")
+        }
+    }
+
+    func testANameWithoutANamespaceIsRefused() async throws {
+        do {
+            _ = try await store.pushData(name: "app.dump", data: Data())
+            XCTFail("pushed a name without a namespace")
+        } catch let error as RepositoryError {
+            XCTAssertEqual(error, .badName("app.dump"))
+        }
     }
 
     /// Constant memory: a 512 MiB push must not grow the process's peak resident set by more
@@ -159,7 +218,7 @@ final class RepositoryStoreTests: XCTestCase {
         try "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
         let input = try XCTUnwrap(FileHandle(forReadingAtPath: file("big")))
         defer { try? input.close() }
-        let entry = try await store.push(name: "big.dump", from: input)
+        let entry = try await store.push(name: "dumps/big.dump", from: input)
         let peak = try Self.residentKiB("VmHWM")
         XCTAssertEqual(entry.plaintextSize, Int64(size))
         print("push of 512 MiB: resident \(before / 1024) MiB before, peak \(peak / 1024) MiB during")

@@ -6,6 +6,7 @@ public enum RepositoryError: Error, Equatable, CustomStringConvertible {
     case badManifest(key: String, reason: String)
     case verificationFailed(name: String, what: String, expected: String, actual: String)
     case badName(String)
+    case tooLarge(name: String, size: Int64, limit: Int64)
 
     public var description: String {
         switch self {
@@ -16,7 +17,9 @@ public enum RepositoryError: Error, Equatable, CustomStringConvertible {
         case .verificationFailed(let name, let what, let expected, let actual):
             return "\"\(name)\" does not match the manifest: \(what) is \(actual), the manifest says \(expected); nothing was restored"
         case .badName(let name):
-            return "\"\(name)\" is not a repository object name (letters, digits, '.', '-', '_' and '/' between parts)"
+            return "\"\(name)\" is not a repository object name (NAMESPACE/NAME: letters, digits, '.', '-', '_' and '/' between parts)"
+        case .tooLarge(let name, let size, let limit):
+            return "\"\(name)\" is \(size) bytes, more than the \(limit) bytes a catalog may have"
         }
     }
 }

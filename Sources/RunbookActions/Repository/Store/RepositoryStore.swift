@@ -1,0 +1,275 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+
+/// The repository's object store over S3: every object is an age file, uploaded as it is
+/// encrypted (multipart, constant memory), and listed in its namespace's manifest only after
+/// its upload completed.
+///
+/// Names are paths such as `dumps/app-20261204-0200.dump`; the first component is the
+/// namespace. Each namespace has its own manifest (`PREFIX/manifests/NS.json`) and objects
+/// (`PREFIX/objects/NS/NAME/RANDOM.age`). Writers of one namespace are serialised: across
+/// processes by the engine's run locks, inside one process by `RepositoryWriters`.
+public final class RepositoryStore: @unchecked Sendable {
+    /// Parts are buffered in memory up to this size (S3's minimum part is 5 MiB).
+    static let partSize = 8 << 20
+    /// `pullData` refuses objects larger than this: it is for catalogs and manifests.
+    public static let smallObjectLimit: Int64 = 64 << 20
+    public let config: RepositoryConfig
+    let client: S3Client
+    private let recipients: [AgeRecipient]
+
+    public init(config: RepositoryConfig) throws {
+        self.config = config
+        recipients = try config.recipients.map { try AgeRecipient($0) }
+        guard !recipients.isEmpty else { throw AgeError.misuse("a repository needs at least one recipient") }
+        client = S3Client(connection: try config.connection(), maxConnections: 4)
+    }
+
+    public func shutdown() async { await client.shutdown() }
+
+    /// What a push recorded.
+    public typealias Pushed = RepositoryManifest.Entry
+
+    /// Encrypts everything `input` yields into the repository as `name`: sha256 of the plaintext,
+    /// age encryption, multipart upload, then the manifest. Leftovers of interrupted pushes to the
+    /// same namespace are removed first.
+    @discardableResult
+    public func push(name: String, from input: FileHandle) async throws -> Pushed {
+        try await push(name: name) { try input.read(upToCount: AgeFileStreams.readSize) }
+    }
+
+    /// Pushes a small object held in memory (a catalog, a media index).
+    @discardableResult
+    public func pushData(name: String, data: Data) async throws -> Pushed {
+        var offset = 0
+        return try await push(name: name) {
+            guard offset < data.count else { return nil }
+            let end = min(offset + AgeFileStreams.readSize, data.count)
+            defer { offset = end }
+            return data.subdata(in: offset..<end)
+        }
+    }
+
+    private func push(name: String, read: @escaping () throws -> Data?) async throws -> Pushed {
+        let namespace = try Self.namespace(of: name)
+        try await removeLeftovers(namespace: namespace)
+        let key = config.objectsPrefix(namespace: namespace) + Self.relative(name) + "/" + UUID().uuidString.lowercased() + ".age"
+        RepositoryWriters.shared.begin(key)
+        defer { RepositoryWriters.shared.end(key) }
+        let uploadID = try await client.createMultipartUpload(bucket: config.bucket, key: key)
+        do {
+            let entry = try await upload(read, key: key, uploadID: uploadID)
+            let superseded = try await updateManifest(namespace: namespace) { $0.objects.updateValue(entry, forKey: name)?.key }
+            // Only now is the old version unreferenced; a failure here leaves a leftover the next push removes.
+            if let superseded, superseded != key { try? await client.deleteObjects(bucket: config.bucket, keys: [superseded]) }
+            return entry
+        } catch {
+            await client.abortMultipartUpload(bucket: config.bucket, key: key, uploadID: uploadID)
+            throw error
+        }
+    }
+
+    private func upload(_ read: () throws -> Data?, key: String, uploadID: String) async throws -> Pushed {
+        var encryptor = try AgeEncryptor(recipients: recipients)
+        var plainHash = SHA256(), cipherHash = SHA256()
+        var plainSize: Int64 = 0, cipherSize: Int64 = 0
+        var part = Data(), parts: [(number: Int, etag: String)] = []
+        let collect: (Data) -> Void = { sealed in
+            cipherHash.update(data: sealed)
+            cipherSize += Int64(sealed.count)
+            part.append(sealed)
+        }
+        func flush(force: Bool) async throws {
+            guard part.count >= Self.partSize || (force && (!part.isEmpty || parts.isEmpty)) else { return }
+            let number = parts.count + 1
+            parts.append((number, try await client.uploadPart(bucket: config.bucket, key: key, uploadID: uploadID,
+                                                               number: number, data: part)))
+            part = Data()
+        }
+        while let piece = try read(), !piece.isEmpty {
+            plainHash.update(data: piece)
+            plainSize += Int64(piece.count)
+            try encryptor.update(piece, emit: collect)
+            try await flush(force: false)
+        }
+        try encryptor.finish(emit: collect)
+        try await flush(force: true)
+        _ = try await client.completeMultipartUpload(bucket: config.bucket, key: key, uploadID: uploadID, parts: parts)
+        return Pushed(key: key, plaintextSize: plainSize, plaintextSHA256: Self.hex(plainHash.finalize()),
+                      ciphertextSize: cipherSize, ciphertextSHA256: Self.hex(cipherHash.finalize()),
+                      pushedAt: ISO8601DateFormatter().string(from: Date()))
+    }
+
+    /// Downloads and decrypts `name` into `destination`, through `destination.partial`: the
+    /// destination appears only after the ciphertext and plaintext matched the manifest's sizes
+    /// and sha256 and the age stream ended properly.
+    @discardableResult
+    public func pull(name: String, to destination: String, identities: [AgeIdentity]) async throws -> Pushed {
+        let entry = try await entry(name)
+        let output = try PartialFile(finalPath: destination)
+        do {
+            try await decrypt(name, entry, identities: identities) { plain in try plain.withUnsafeBytes { try output.write($0) } }
+            try output.commit()
+            return entry
+        } catch {
+            output.discard()
+            throw error
+        }
+    }
+
+    /// A small object (a catalog, an index), decrypted and checked against the manifest.
+    public func pullData(name: String, identities: [AgeIdentity]) async throws -> Data {
+        let entry = try await entry(name)
+        guard entry.plaintextSize <= Self.smallObjectLimit else {
+            throw RepositoryError.tooLarge(name: name, size: entry.plaintextSize, limit: Self.smallObjectLimit)
+        }
+        var data = Data()
+        try await decrypt(name, entry, identities: identities) { data.append($0) }
+        return data
+    }
+
+    /// Streams the object through the decryptor into `write`; throws, after whatever `write`
+    /// received, when a size or sha256 differs from the manifest or the age stream is cut or
+    /// altered. Callers publish what they received only when this returns.
+    private func decrypt(_ name: String, _ entry: Pushed, identities: [AgeIdentity], write: (Data) throws -> Void) async throws {
+        var decryptor = AgeDecryptor(identities: identities)
+        var plainHash = SHA256(), cipherHash = SHA256()
+        var plainSize: Int64 = 0, cipherSize: Int64 = 0
+        let emit: (Data) throws -> Void = { plain in
+            plainHash.update(data: plain)
+            plainSize += Int64(plain.count)
+            try write(plain)
+        }
+        let response = try await client.getObject(bucket: config.bucket, key: entry.key)
+        for try await buffer in response.body {
+            let piece = Data(buffer.readableBytesView)
+            cipherHash.update(data: piece)
+            cipherSize += Int64(piece.count)
+            try decryptor.update(piece, emit: emit)
+        }
+        try decryptor.finish(emit: emit)
+        try Self.verify(name, "the ciphertext's sha256", entry.ciphertextSHA256, Self.hex(cipherHash.finalize()))
+        try Self.verify(name, "the ciphertext's size", String(entry.ciphertextSize), String(cipherSize))
+        try Self.verify(name, "the plaintext's sha256", entry.plaintextSHA256, Self.hex(plainHash.finalize()))
+        try Self.verify(name, "the plaintext's size", String(entry.plaintextSize), String(plainSize))
+    }
+
+    /// Whether `identities` open `name`: reads only the object's header (the first 64 KiB),
+    /// so a wrong identity is found before anything is downloaded or touched.
+    public func checkIdentities(_ identities: [AgeIdentity], against name: String) async throws {
+        let entry = try await entry(name)
+        let request = S3Request(method: .GET, bucket: config.bucket, key: entry.key, headers: [("range", "bytes=0-65535")],
+                                operation: "GetObject (header) s3://\(config.bucket)/\(entry.key)")
+        let head = try await client.sendForBody(request)
+        var decryptor = AgeDecryptor(identities: identities)
+        _ = try decryptor.update(head)
+    }
+
+    /// The manifest entry of `name`.
+    public func entry(_ name: String) async throws -> Pushed {
+        guard let entry = try await loadManifest(namespace: try Self.namespace(of: name)).objects[name] else {
+            throw RepositoryError.notInManifest(name: name)
+        }
+        return entry
+    }
+
+    /// Every object the namespace's manifest lists, by name.
+    public func entries(namespace: String) async throws -> [String: Pushed] {
+        try await loadManifest(namespace: namespace).objects
+    }
+
+    /// Takes `names` out of their manifests first (so they stop existing at once), then deletes
+    /// their objects. Returns the entries removed; names not listed are ignored.
+    @discardableResult
+    public func remove(names: [String]) async throws -> [String: Pushed] {
+        var removed: [String: Pushed] = [:]
+        for (namespace, group) in Dictionary(grouping: names, by: { (try? Self.namespace(of: $0)) ?? "" }) where !namespace.isEmpty {
+            let gone = try await updateManifest(namespace: namespace) { manifest in
+                group.reduce(into: [String: Pushed]()) { found, name in found[name] = manifest.objects.removeValue(forKey: name) }
+            }
+            removed.merge(gone) { $1 }
+            let keys = gone.values.map(\.key)
+            if !keys.isEmpty { try await client.deleteObjects(bucket: config.bucket, keys: keys) }
+        }
+        return removed
+    }
+
+    /// The namespace's manifest, or an empty one when it has none yet.
+    public func loadManifest(namespace: String) async throws -> RepositoryManifest {
+        let key = config.manifestKey(namespace: namespace)
+        let response: HTTPClientResponse
+        do {
+            response = try await client.getObject(bucket: config.bucket, key: key)
+        } catch S3Error.noSuchKey {
+            return RepositoryManifest()
+        }
+        let request = S3Request(method: .GET, bucket: config.bucket, key: key, operation: "GetObject")
+        let data = try await client.readBody(response, request: request)
+        do {
+            return try JSONDecoder().decode(RepositoryManifest.self, from: data)
+        } catch {
+            throw RepositoryError.badManifest(key: key, reason: "\(error)")
+        }
+    }
+
+    /// Read, change, write the namespace's manifest, with every other writer of it in this
+    /// process waiting (parallel dump steps push at once).
+    private func updateManifest<T>(namespace: String, _ change: (inout RepositoryManifest) throws -> T) async throws -> T {
+        let key = config.manifestKey(namespace: namespace)
+        let lockName = config.endpoint + "|" + config.bucket + "|" + key
+        await RepositoryWriters.shared.lock(lockName)
+        defer { RepositoryWriters.shared.unlock(lockName) }
+        var manifest = try await loadManifest(namespace: namespace)
+        let result = try change(&manifest)
+        try await client.putObject(bucket: config.bucket, key: key, data: try manifest.encoded(), contentType: "application/json")
+        return result
+    }
+
+    /// Aborts incomplete multipart uploads and deletes objects the namespace's manifest does not
+    /// list: what interrupted pushes left. Uploads this process has in flight are not leftovers;
+    /// another process writing the same namespace is excluded by the engine's locks.
+    @discardableResult
+    public func removeLeftovers(namespace: String) async throws -> (aborted: Int, deleted: Int) {
+        let prefix = config.objectsPrefix(namespace: namespace)
+        let uploads = try await client.listMultipartUploads(bucket: config.bucket, prefix: prefix)
+            .filter { !RepositoryWriters.shared.isInFlight($0.key) }
+        for upload in uploads {
+            await client.abortMultipartUpload(bucket: config.bucket, key: upload.key, uploadID: upload.uploadID)
+        }
+        let listed = Set(try await loadManifest(namespace: namespace).objects.values.map(\.key))
+        let stray = try await client.listObjects(bucket: config.bucket, prefix: prefix)
+            .map(\.key).filter { !listed.contains($0) && !RepositoryWriters.shared.isInFlight($0) }
+        if !stray.isEmpty { try await client.deleteObjects(bucket: config.bucket, keys: stray) }
+        return (uploads.count, stray.count)
+    }
+
+    /// The namespace of a valid name: its first component, which must be followed by more.
+    static func namespace(of name: String) throws -> String {
+        try check(name)
+        let parts = name.split(separator: "/", maxSplits: 1)
+        guard parts.count == 2 else { throw RepositoryError.badName(name) }
+        return String(parts[0])
+    }
+
+    static func relative(_ name: String) -> String {
+        String(name.split(separator: "/", maxSplits: 1)[1])
+    }
+
+    static func check(_ name: String) throws {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: ".-_/"))
+        guard !name.isEmpty, name.unicodeScalars.allSatisfy({ $0.isASCII && allowed.contains($0) }),
+              !name.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+        else { throw RepositoryError.badName(name) }
+    }
+
+    static func verify(_ name: String, _ what: String, _ expected: String, _ actual: String) throws {
+        guard expected == actual else {
+            throw RepositoryError.verificationFailed(name: name, what: what, expected: expected, actual: actual)
+        }
+    }
+
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+}
