@@ -185,9 +185,12 @@ final class RepositoryStoreTests: XCTestCase {
         XCTAssertNotEqual(dump.entry.key, wal.entry.key)
     }
 
-    func testPullDataReturnsASmallObjectAndTheIdentityCheckRefusesAWrongKey() async throws {
+    func testPullDataReturnsASmallObjectWithItsMetadataAndTheIdentityCheckRefusesAWrongKey() async throws {
         let catalog = Data(#"{"dumps":["a"]}"#.utf8)
-        try await store.pushData(name: "dumps/catalog.json", data: catalog)
+        try await store.pushData(name: "dumps/catalog.json", data: catalog, metadata: ["database": "app"])
+        try await store.updateMetadata(name: "dumps/catalog.json") { $0["verified"] = "restore-test" }
+        let listed = try await store.entries(namespace: "dumps")
+        XCTAssertEqual(listed["dumps/catalog.json"]?.metadata, ["database": "app", "verified": "restore-test"])
         let back = try await store.pullData(name: "dumps/catalog.json", identities: identity)
         XCTAssertEqual(back, catalog)
         try await store.checkIdentities(identity, against: "dumps/catalog.json")

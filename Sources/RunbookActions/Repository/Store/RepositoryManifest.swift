@@ -11,6 +11,10 @@ public struct RepositoryManifest: Codable, Equatable, Sendable {
         public var ciphertextSize: Int64
         public var ciphertextSHA256: String
         public var pushedAt: String
+        /// What the pusher knows about the object (database, format, row counts, ...), kept in
+        /// plaintext so a host that can only encrypt can still choose, prune and verify.
+        /// Visible to whoever can read the bucket: never put a secret or a user's data here.
+        public var metadata: [String: String]?
     }
 
     public var version = 1

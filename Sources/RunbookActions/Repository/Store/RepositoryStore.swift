@@ -35,15 +35,15 @@ public final class RepositoryStore: @unchecked Sendable {
     /// age encryption, multipart upload, then the manifest. Leftovers of interrupted pushes to the
     /// same namespace are removed first.
     @discardableResult
-    public func push(name: String, from input: FileHandle) async throws -> Pushed {
-        try await push(name: name) { try input.read(upToCount: AgeFileStreams.readSize) }
+    public func push(name: String, from input: FileHandle, metadata: [String: String]? = nil) async throws -> Pushed {
+        try await push(name: name, metadata: metadata) { try input.read(upToCount: AgeFileStreams.readSize) }
     }
 
     /// Pushes a small object held in memory (a catalog, a media index).
     @discardableResult
-    public func pushData(name: String, data: Data) async throws -> Pushed {
+    public func pushData(name: String, data: Data, metadata: [String: String]? = nil) async throws -> Pushed {
         var offset = 0
-        return try await push(name: name) {
+        return try await push(name: name, metadata: metadata) {
             guard offset < data.count else { return nil }
             let end = min(offset + AgeFileStreams.readSize, data.count)
             defer { offset = end }
@@ -51,7 +51,7 @@ public final class RepositoryStore: @unchecked Sendable {
         }
     }
 
-    private func push(name: String, read: @escaping () throws -> Data?) async throws -> Pushed {
+    private func push(name: String, metadata: [String: String]?, read: @escaping () throws -> Data?) async throws -> Pushed {
         let namespace = try Self.namespace(of: name)
         try await removeLeftovers(namespace: namespace)
         let key = config.objectsPrefix(namespace: namespace) + Self.relative(name) + "/" + UUID().uuidString.lowercased() + ".age"
@@ -59,7 +59,8 @@ public final class RepositoryStore: @unchecked Sendable {
         defer { RepositoryWriters.shared.end(key) }
         let uploadID = try await client.createMultipartUpload(bucket: config.bucket, key: key)
         do {
-            let entry = try await upload(read, key: key, uploadID: uploadID)
+            var entry = try await upload(read, key: key, uploadID: uploadID)
+            entry.metadata = metadata
             let superseded = try await updateManifest(namespace: namespace) { $0.objects.updateValue(entry, forKey: name)?.key }
             // Only now is the old version unreferenced; a failure here leaves a leftover the next push removes.
             if let superseded, superseded != key { try? await client.deleteObjects(bucket: config.bucket, keys: [superseded]) }
@@ -172,6 +173,17 @@ public final class RepositoryStore: @unchecked Sendable {
             throw RepositoryError.notInManifest(name: name)
         }
         return entry
+    }
+
+    /// Changes the metadata of a listed object (a verification recorded later, for example).
+    public func updateMetadata(name: String, _ change: @escaping (inout [String: String]) -> Void) async throws {
+        try await updateManifest(namespace: try Self.namespace(of: name)) { manifest in
+            guard var entry = manifest.objects[name] else { throw RepositoryError.notInManifest(name: name) }
+            var metadata = entry.metadata ?? [:]
+            change(&metadata)
+            entry.metadata = metadata
+            manifest.objects[name] = entry
+        }
     }
 
     /// Every object the namespace's manifest lists, by name.
