@@ -4,7 +4,7 @@ import NIOCore
 import RunbookCore
 import RunbookEngine
 
-/// Action `notify.webhook`: posts a message to the profile's webhook target named by `channel`.
+/// Action `notify.webhook`: posts a message to the profile's notification target named by `channel`.
 ///
 /// A notification is optional by design, so the shipped runbooks can notify in `on_failure`
 /// without every profile having a receiver: when the profile has no target of that name the
@@ -12,8 +12,8 @@ import RunbookEngine
 /// try) fails only this step: an `on_failure` step never changes the run's outcome, so the
 /// failure being reported stays the run's result and exit code.
 struct NotifyWebhook: ExecutableAction {
-    let spec = ActionSpec("notify.webhook", summary: "Post a notification (Alertmanager-style or Slack-compatible JSON) to the profile's webhook target; nothing when the profile has none.", inputs: [
-        InputSpec("channel", .string, default: .string("notify"), "The name of a `webhook` target in the profile. When the profile has no target of this name, nothing is sent and the step succeeds: that is how a profile turns notifications on."),
+    let spec = ActionSpec("notify.webhook", summary: "Post a notification (Alertmanager-style or Slack-compatible JSON) to the profile's notification target; nothing when the profile has none.", inputs: [
+        InputSpec("channel", .string, default: .string("notify"), "The name of a `notification` target in the profile. When the profile has no target of this name, nothing is sent and the step succeeds: that is how a profile turns notifications on."),
         InputSpec("title", .string, required: true, "One line: the alert's summary, or the Slack message's bold first line."),
         InputSpec("text", .string, default: .string(""), "More detail: the alert's description."),
         InputSpec("severity", .string, default: .string("critical"), "The `severity` label."),
@@ -24,7 +24,7 @@ struct NotifyWebhook: ExecutableAction {
         let channel = try call.string("channel")
         switch try Self.target(channel, in: context) {
         case .none:
-            return [.builtin("no webhook target \"\(channel)\" in the profile: nothing is sent")]
+            return [.builtin("no notification target \"\(channel)\" in the profile: nothing is sent")]
         case .some(let target):
             return [.builtin("POST \(target.shape.rawValue) JSON \"\(try call.string("title"))\" to target \(channel) (\(Self.display(target.url))), \(target.attempts) tries of at most \(target.timeoutSeconds)s")]
         }
@@ -33,7 +33,7 @@ struct NotifyWebhook: ExecutableAction {
     func run(_ call: ResolvedCall, in context: RunContext) async throws -> ActionResult {
         let channel = try call.string("channel")
         guard let target = try Self.target(channel, in: context.plan) else {
-            return .ok("no webhook target \"\(channel)\" in the profile: nothing sent")
+            return .ok("no notification target \"\(channel)\" in the profile: nothing sent")
         }
         let secretName: String?
         let url: String
@@ -73,10 +73,10 @@ struct NotifyWebhook: ExecutableAction {
     }
 
     /// The profile's webhook target of that name; nil when the profile has none of that name.
-    static func target(_ name: String, in context: PlanContext) throws -> WebhookTarget? {
+    static func target(_ name: String, in context: PlanContext) throws -> NotificationTarget? {
         guard let decl = context.profile?.target(name) else { return nil }
-        guard let target = decl.binding.configuration(as: WebhookTarget.self) else {
-            throw ActionInputError.invalid("channel", "target \"\(name)\" is a \(decl.binding.kind.rawValue) target; notify.webhook needs a webhook target")
+        guard let target = decl.binding.configuration(as: NotificationTarget.self) else {
+            throw ActionInputError.invalid("channel", "target \"\(name)\" is a \(decl.binding.kind.rawValue) target; notify.webhook needs a notification target")
         }
         return target
     }

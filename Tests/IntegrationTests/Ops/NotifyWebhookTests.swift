@@ -39,7 +39,7 @@ final class NotifyWebhookTests: XCTestCase {
     func profile(_ server: RecordingWebhookServer?, shape: String = "alertmanager", timeout: Int = 5, attempts: Int = 3) throws -> String {
         var text = "profile: notify-test\nsecrets:\n  hook: {env: \(Self.tokenVariable)}\ntargets:\n"
         if server != nil {
-            text += "  notify:\n    webhook: {url: \"${secrets.hook}\", shape: \(shape), timeout: \(timeout), attempts: \(attempts)}\n"
+            text += "  notify:\n    notification: {url: \"${secrets.hook}\", shape: \(shape), timeout: \(timeout), attempts: \(attempts)}\n"
         } else {
             text += "  other:\n    http: {base_url: \"http://127.0.0.1:1\"}\n"
         }
@@ -140,6 +140,6 @@ final class NotifyWebhookTests: XCTestCase {
     func testWithoutANotifyTargetNothingIsSentAndTheStepSaysSo() throws {
         let (out, _) = try run(nil, profile: try profile(nil))
         XCTAssertEqual(out.status, 2, out.stdout + out.stderr)
-        XCTAssertTrue(journals().contains(#"no webhook target \"notify\" in the profile: nothing sent"#), journals())
+        XCTAssertTrue(journals().contains(#"no notification target \"notify\" in the profile: nothing sent"#), journals())
     }
 }

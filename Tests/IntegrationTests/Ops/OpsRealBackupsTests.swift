@@ -196,7 +196,7 @@ final class OpsRealBackupsTests: XCTestCase {
         let profile = cluster.root + "/notify-profile.yaml"
         var text = try String(contentsOfFile: try cluster.writeProfile(), encoding: .utf8)
         text = text.replacingOccurrences(of: "profile: pitr-test", with: "profile: notify-test")
-        text += "  notify:\n    webhook: {url: \"http://127.0.0.1:\(server.port)/alerts\", shape: alertmanager, timeout: 5, attempts: 2}\n"
+        text += "  notify:\n    notification: {url: \"http://127.0.0.1:\(server.port)/alerts\", shape: alertmanager, timeout: 5, attempts: 2}\n"
         try text.write(toFile: profile, atomically: true, encoding: .utf8)
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"

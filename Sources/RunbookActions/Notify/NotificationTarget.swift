@@ -2,14 +2,14 @@ import RunbookCore
 
 extension TargetKindID {
     /// A notification receiver reached by an HTTP POST of JSON.
-    public static let webhook = TargetKindID("webhook")
+    public static let notification = TargetKindID("notification")
 }
 
-/// Target kind `webhook`: where `notify.webhook` posts. The URL is a credential: one that carries
+/// Target kind `notification`: a webhook receiver, where `notify.webhook` posts. The URL is a credential: one that carries
 /// a token (a Slack incoming webhook's path, `?token=`) is written `${secrets.NAME}`, so it never
 /// sits in the profile, and `notify.webhook` never prints more of it than scheme and host.
-public struct WebhookTarget: TargetConfiguration, Hashable {
-    public static let kind = TargetKindSpec(.webhook, of: WebhookTarget.self, summary: "A notification receiver: Alertmanager-style or Slack-compatible webhook.", keys: [
+public struct NotificationTarget: TargetConfiguration, Hashable {
+    public static let kind = TargetKindSpec(.notification, of: NotificationTarget.self, summary: "A notification receiver: Alertmanager-style or Slack-compatible webhook.", keys: [
         TargetKeySpec("url", .credential, required: true, "The URL posted to; write `${secrets.NAME}` when it carries a token (it is then never printed, only its scheme and host)."),
         TargetKeySpec("shape", .oneOf(WebhookShape.allCases.map(\.rawValue)), default: WebhookShape.alertmanager.rawValue,
                       "The JSON body: `alertmanager` (a list of alerts with `labels`, `annotations`, `startsAt`, as Alertmanager's API and receivers accept) or `slack` (`{\"text\": ...}`, for Slack, Mattermost, Rocket.Chat incoming webhooks)."),
