@@ -83,6 +83,12 @@ final class OpsRealBackupsTests: XCTestCase {
         return s
     }
 
+    /// With RUNBOOK_OPS_SHOW=1, the unmasked text on stdout: what an operator saw, for reports.
+    static func show(_ title: String, _ text: String) {
+        guard ProcessInfo.processInfo.environment["RUNBOOK_OPS_SHOW"] == "1" else { return }
+        print("----- \(title) -----\n\(text)")
+    }
+
     func assertGolden(_ actual: String, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let path = Self.goldenDir + "/" + name
         if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
@@ -98,6 +104,7 @@ final class OpsRealBackupsTests: XCTestCase {
     func testInfoTextMatchesTheGoldenWithTimesAndSizesMasked() throws {
         let out = try info()
         XCTAssertEqual(out.status, 0, out.stdout + out.stderr)
+        Self.show("runbook info", out.stdout)
         try assertGolden(Self.masked(out.stdout), "info.txt")
     }
 
@@ -158,6 +165,7 @@ final class OpsRealBackupsTests: XCTestCase {
         XCTAssertEqual(out.status, 0, out.stdout + out.stderr)
         XCTAssertEqual(out.stdout + out.stderr, "", "promtool's linter has remarks")
         let text = try metricsText()
+        Self.show("metrics file", text)
         let record = try XCTUnwrap(try ManifestStore(directory: Self.dumps).read().latestVerified(database: "app_db"))
         XCTAssertEqual(Self.sample(text, "runbook_backup_newest_timestamp_seconds", "database=\"app_db\"") ?? 0,
                        record.finishedAt.timeIntervalSince1970, accuracy: 0.001)
