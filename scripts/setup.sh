@@ -17,6 +17,12 @@ command -v hyperfine >/dev/null || apt_packages+=(hyperfine)
 command -v gzip >/dev/null || apt_packages+=(gzip)
 command -v runuser >/dev/null || apt_packages+=(util-linux)
 command -v age >/dev/null || apt_packages+=(age)
+# Operations tests: promtool (prometheus) checks the metrics file and the alert rules, node-exporter
+# serves the file, systemd-analyze verifies the units `runbook schedule` prints, curl scrapes.
+command -v promtool >/dev/null || apt_packages+=(prometheus)
+command -v prometheus-node-exporter >/dev/null || apt_packages+=(prometheus-node-exporter)
+command -v systemd-analyze >/dev/null || apt_packages+=(systemd)
+command -v curl >/dev/null || apt_packages+=(curl)
 # Debian's python3 has no venv (ensurepip) without python3-venv; a pyenv Python brings its own.
 python3 -c 'import ensurepip, venv' 2>/dev/null || apt_packages+=(python3-venv)
 
@@ -24,7 +30,17 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
   log "apt-get install ${apt_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # The prometheus packages' postinst asks invoke-rc.d to start their services. Only the tools
+  # are wanted (the tests start node-exporter themselves on a free port), and a container has no
+  # init to start them: a policy-rc.d answering 101 ("action forbidden") makes postinst skip the
+  # start instead of failing. An existing policy (Docker images ship one) is left as it is.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=false
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy" && own_policy=true
+  fi
   apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+  if $own_policy; then rm -f "$policy"; fi
 fi
 
 # PyPI tools go into a virtual environment the scripts own (.tools/venv), never into the system

@@ -7,6 +7,7 @@ public enum Registry {
     public static var all: [any ExecutableAction] {
         ShellActions.all + FileActions.all + PostgresActions.all + ComposeActions.all
             + S3Actions.all + HTTPActions.all + RunbookRunActions.all + PITRActions.all
+            + NotifyActions.all
     }
 
     /// Each element is converted on its own: converting the array as a whole casts every
@@ -17,6 +18,7 @@ public enum Registry {
     /// is the order of `runbook schema profile` and docs/format.md.
     public static let targetKinds = TargetKindCatalog([
         PostgresTarget.kind, ComposeTarget.kind, S3Target.kind, HTTPTarget.kind, RepositoryTarget.kind,
+        NotificationTarget.kind, MetricsTarget.kind,
     ])
 
     public static func executable(_ name: String) -> (any ExecutableAction)? {

@@ -59,6 +59,6 @@ struct ResumeCommand: AsyncParsableCommand {
                                  runbooksDirectory: workspace.runbooksDir, graph: graph,
                                  stateDirectory: state, planDigest: digest, options: try session.runOptions(force: force),
                                  resuming: journal)
-        try await RunLauncher.launch(request, format: session.format)
+        try await RunLauncher.launch(request, format: session.format, metricsFile: session.metricsFile)
     }
 }

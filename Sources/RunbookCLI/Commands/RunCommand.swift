@@ -37,6 +37,6 @@ struct RunCommand: AsyncParsableCommand {
         let request = RunRequest(runbook: prepared.runbook, profile: prepared.profile, params: prepared.params,
                                  runbooksDirectory: prepared.workspace.runbooksDir, graph: prepared.graph,
                                  stateDirectory: StateDirectory.resolve(session.stateDir), planDigest: digest, options: options)
-        try await RunLauncher.launch(request, format: session.format)
+        try await RunLauncher.launch(request, format: session.format, metricsFile: session.metricsFile)
     }
 }

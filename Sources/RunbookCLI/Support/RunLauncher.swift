@@ -31,6 +31,9 @@ struct RunSessionOptions: ParsableArguments {
     @Option(name: .customLong("on-interrupt"), help: "Without a terminal, what SIGINT/SIGTERM does after stopping the running step: stop (keep completed steps, resumable) or rollback.")
     var onInterrupt: InterruptPolicy = .stop
 
+    @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Rewrite this Prometheus textfile-collector file after the run (default: the profile's metrics target, if any).", valueName: "FILE"))
+    var metricsFile: String?
+
     @Option(name: .customLong("kill-grace"), help: ArgumentHelp("Seconds between SIGINT, SIGTERM and SIGKILL when stopping a step.", visibility: .hidden))
     var killGrace: Double = 2
 
@@ -50,10 +53,11 @@ struct RunSessionOptions: ParsableArguments {
 
 /// Runs a request and turns the outcome into runbook's exit code.
 enum RunLauncher {
-    static func launch(_ request: RunRequest, format: RunOutputFormat) async throws {
+    static func launch(_ request: RunRequest, format: RunOutputFormat, metricsFile: String? = nil) async throws {
         let reporter: RunReporter = format == .json ? JSONReporter() : TextReporter(style: TerminalStyle.detect())
         let interpreter = Interpreter(request: request, actions: Registry.all, reporter: reporter, prompter: TerminalPrompter())
         let outcome = await interpreter.run()
+        if outcome.runID != nil { RunMetrics.write(after: request, explicitPath: metricsFile) }
         if !outcome.diagnostics.isEmpty {
             report(outcome.diagnostics)
             throw RunbookExitCode.invalid.exitCode

@@ -17,6 +17,8 @@ public enum RunbookExitCode: Int32, CaseIterable, Sendable {
     /// Refused, nothing ran: the first confirmation declined before any step completed, no
     /// terminal to confirm (and no --yes), plan digest or resume digest mismatch, lock held.
     case refused = 5
+    /// `runbook info` only: a threshold given on its command line (`--max-age`, ...) is broken.
+    case thresholdBroken = 6
     /// Bad command-line usage (argument parser's convention).
     case usage = 64
 

@@ -1,0 +1,9 @@
+import RunbookCore
+import RunbookEngine
+
+/// The `notify.*` actions.
+public enum NotifyActions {
+    public static let all: [any ExecutableAction] = [
+        NotifyWebhook(),
+    ]
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// `runbook info`'s text: one section per kind of backup, the facts an operator asks for first
+/// ("how old is the newest backup, was it ever restored, is WAL arriving").
+public enum InventoryText {
+    public static func render(_ inv: BackupInventory, breaches: [String]) -> String {
+        var out: [String] = []
+        out.append("profile \(inv.profile ?? "(none)") at \(time(inv.generatedAt))")
+        out.append("")
+        out.append("databases (\(inv.locations.dumps.path), from \(inv.locations.dumps.source))")
+        if inv.databases.isEmpty { out.append("  no dumps recorded") }
+        for db in inv.databases {
+            out.append("  \(db.database)")
+            if let n = db.newest {
+                out.append("    newest      \(time(n.finishedAt)) (\(AgeText.format(n.ageSeconds)) ago), \(AgeText.bytes(n.sizeBytes)), \(n.format), \(n.path)")
+            } else {
+                out.append("    newest      none verified")
+            }
+            out.append("    checksum    " + (db.lastChecksum.map { "\(time($0)) (sha256 and read-back at dump time)" } ?? "never"))
+            if let t = db.lastRestoreTest {
+                let rto = t.restoreSeconds.map { ", restore took \(String(format: "%.1f", $0))s" } ?? ""
+                out.append("    restored    \(time(t.at)) (\(AgeText.format(t.ageSeconds)) ago), \(t.passed ? "passed" : "FAILED")\(rto), \(t.artifact)")
+            } else {
+                out.append("    restored    never restore-tested")
+            }
+            out.append("    kept        \(db.kept)")
+        }
+        out.append("")
+        out.append("roles")
+        if let g = inv.globals, let n = g.newest {
+            out.append("  newest      \(time(n.finishedAt)) (\(AgeText.format(n.ageSeconds)) ago), \(AgeText.bytes(n.sizeBytes)), \(n.path)")
+            out.append("  kept        \(g.kept)")
+        } else {
+            out.append("  no roles dump recorded")
+        }
+        out.append("")
+        out.append("WAL archive (\(inv.locations.walArchive.path), from \(inv.locations.walArchive.source))")
+        if let wal = inv.walArchive {
+            if let last = wal.lastSegment, let at = wal.lastArchivedAt {
+                out.append("  last segment  \(last) at \(time(at)) (\(AgeText.format(wal.lagSeconds ?? 0)) ago), \(wal.segments) segments")
+            } else {
+                out.append("  no segments archived")
+            }
+            out.append("  gaps          " + (wal.gaps.isEmpty ? "none" : wal.gaps.joined(separator: ", ")))
+            out.append("  base backups (\(inv.locations.baseBackups.path))")
+            if wal.baseBackups.isEmpty { out.append("    none in the catalog") }
+            for b in wal.baseBackups {
+                let reach = b.coveredThrough.map { "WAL \(b.firstSegment)..\($0)" } ?? "WAL from \(b.firstSegment) missing"
+                out.append("    \(b.id)  stopped \(b.stoppedAt), \(AgeText.bytes(Int64(b.sizeBytes))), \(reach): \(b.usable ? "recoverable" : "NOT recoverable")"
+                           + (b.problem.map { " (\($0))" } ?? ""))
+            }
+        } else {
+            out.append("  not found")
+        }
+        out.append("")
+        out.append("media mirror (\(inv.locations.media.path)/media, from \(inv.locations.media.source))")
+        if let m = inv.media {
+            out.append("  objects     \(m.objects), \(AgeText.bytes(m.totalBytes)) from \(m.source)")
+            out.append("  mirrored    " + (m.createdAt.map { "\(time($0)) (\(AgeText.format(m.ageSeconds ?? 0)) ago)" } ?? "unknown"))
+        } else {
+            out.append("  no mirror manifest")
+        }
+        if let run = inv.runs.first(where: { $0.runbook == "media-backup" }) {
+            out.append("  last run    \(run.runID) \(run.status)")
+        }
+        out.append("")
+        out.append("offsite repository")
+        out.append("  " + inv.offsite.note)
+        out.append("")
+        out.append("last runs")
+        if inv.runs.isEmpty { out.append("  none recorded") }
+        for r in inv.runs {
+            var line = "  \(r.runbook.padding(toLength: 26, withPad: " ", startingAt: 0)) \(r.status.padding(toLength: 12, withPad: " ", startingAt: 0)) \(time(r.startedAt)), \(String(format: "%.1f", r.durationSeconds))s"
+            if let rto = r.rtoSeconds, let target = r.rtoTargetSeconds, let met = r.rtoMet {
+                line += ", RTO \(String(format: "%.1f", rto))s of \(AgeText.format(target)) \(met ? "met" : "MISSED")"
+            }
+            out.append(line)
+        }
+        if !inv.problems.isEmpty {
+            out.append("")
+            out.append("problems")
+            out += inv.problems.map { "  \($0)" }
+        }
+        out.append("")
+        out.append(breaches.isEmpty ? "thresholds: ok" : "thresholds BROKEN:")
+        out += breaches.map { "  \($0)" }
+        return out.joined(separator: "\n")
+    }
+
+    static func time(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: date)
+    }
+}
+
+extension BackupInventory {
+    /// JSON for machines: snake_case keys, times in RFC 3339 UTC, sorted keys.
+    public func json(breaches: [String]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(InventoryText.time(date))
+        }
+        var copy = self
+        copy.breaches = breaches
+        copy.ok = breaches.isEmpty
+        return String(decoding: try encoder.encode(copy), as: UTF8.self)
+    }
+}
