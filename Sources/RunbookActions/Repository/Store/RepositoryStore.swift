@@ -227,7 +227,7 @@ public final class RepositoryStore: @unchecked Sendable {
 
     /// Read, change, write the namespace's manifest, with every other writer of it in this
     /// process waiting (parallel dump steps push at once).
-    private func updateManifest<T>(namespace: String, _ change: (inout RepositoryManifest) throws -> T) async throws -> T {
+    func updateManifest<T>(namespace: String, _ change: (inout RepositoryManifest) throws -> T) async throws -> T {
         let key = config.manifestKey(namespace: namespace)
         let lockName = config.endpoint + "|" + config.bucket + "|" + key
         await RepositoryWriters.shared.lock(lockName)
