@@ -42,6 +42,7 @@ struct MediaFetch {
         var summary = Summary(index: indexName, objects: index.objects.count)
         try LocalFiles.makeDirectories(directory)
         try await forEachConcurrently(index.objects, limit: parallel) { [store, identities, directory] object -> Int64? in
+            guard let entry = listed[object.id] else { throw RepositoryError.notInManifest(name: object.id) }
             let path = directory + "/" + object.key
             // A file already there with this content (an earlier, interrupted fetch) is kept.
             if (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) == object.size,
@@ -49,7 +50,7 @@ struct MediaFetch {
                 return nil
             }
             try LocalFiles.makeDirectories((path as NSString).deletingLastPathComponent)
-            try await store.pull(name: object.id, to: path, identities: identities)
+            try await store.pull(name: object.id, entry: entry, to: path, identities: identities)
             return object.size
         } onResult: { fetched in
             if let bytes = fetched {
