@@ -182,4 +182,28 @@ final class ReferenceRuleTests: XCTestCase {
         ])
         XCTAssertEqual(d.first?.notes, [#"inputs of test.exec that take secrets (as NAME: "${secrets.X}"): env"#])
     }
+
+    func testASecretInputTakesAWholeSecretReferenceAndNothingElse() {
+        let yaml = header + """
+          - id: a
+            action: test.decrypt
+            with: {identity: "${secrets.pw}"}
+          - id: b
+            action: test.decrypt
+            with: {identity: AGE-SECRET-KEY-1XYZ}
+          - id: c
+            action: test.decrypt
+            with: {identity: "key ${secrets.pw}"}
+        """
+        let decrypt = ActionSpec("test.decrypt", summary: "Decrypt with an identity", inputs: [
+            InputSpec("identity", .secret, required: true, "The identity, as a secret"),
+        ])
+        let catalog = ActionCatalog((FakeCatalog.specs + [decrypt]).map { FakeAction(spec: $0) })
+        XCTAssertEqual(headlines(check(SecretInTextRule(), yaml, catalog: catalog)), [
+            #"t.yaml:18:27: error: secret "pw" is embedded in text in identity:; a secret can only be the whole value of an environment entry [secret-in-text]"#,
+        ])
+        XCTAssertEqual(headlines(check(InputTypeRule(), yaml, catalog: catalog)), [
+            #"t.yaml:15:22: error: input "identity" of test.decrypt must be a secret, written ${secrets.NAME}, got "AGE-SECRET-KEY-1XYZ" [input-type]"#,
+        ])
+    }
 }

@@ -17,6 +17,8 @@ public struct VerifyManifestCheck: ExecutableAction {
             InputSpec("location", .string, required: true, "What to check: s3://bucket[/prefix] or a local directory"),
             InputSpec("target", .target(.s3), "The S3 endpoint; required when location is s3://"),
             InputSpec("sizes_only", .bool, default: .bool(false), "Compare keys and sizes only, without reading the content"),
+            InputSpec("allow_extra", .bool, default: .bool(false),
+                      "Entries the manifest does not list are counted, not problems: a mirror with remove: false keeps what the source deleted"),
             S3ActionSupport.parallelInput,
         ],
         outputs: [
@@ -30,6 +32,7 @@ public struct VerifyManifestCheck: ExecutableAction {
         var manifest: String
         var location: MirrorLocation
         var sizesOnly: Bool
+        var allowExtra: Bool
         var parallel: Int
     }
 
@@ -40,6 +43,7 @@ public struct VerifyManifestCheck: ExecutableAction {
         }
         return Request(manifest: try call.string("manifest"), location: location,
                        sizesOnly: try S3ActionSupport.bool(call, "sizes_only", default: false),
+                       allowExtra: try S3ActionSupport.bool(call, "allow_extra", default: false),
                        parallel: try S3ActionSupport.parallel(call))
     }
 
@@ -47,7 +51,7 @@ public struct VerifyManifestCheck: ExecutableAction {
         let r = try request(call)
         var text = "verify \(r.location)"
         if r.location.isBucket { text += " at \(try S3ActionSupport.endpointText(call))" }
-        text += " against manifest \(r.manifest): keys, sizes"
+        text += " against manifest \(r.manifest): keys\(r.allowExtra ? " (entries it does not list allowed)" : ""), sizes"
         if !r.sizesOnly {
             text += r.location.isBucket ? " and sha256 (every object streamed through SHA-256, parallel \(r.parallel))"
                                         : " and sha256 (every file read)"
@@ -89,6 +93,8 @@ public struct VerifyManifestCheck: ExecutableAction {
     private func verify(_ manifest: Manifest, found: [String: Int64], _ r: Request,
                         sha256: @escaping @Sendable (ManifestEntry) async throws -> String) async throws -> ActionResult {
         var comparison = ManifestComparison(manifest: manifest, found: found)
+        let kept = r.allowExtra ? comparison.extra.count : 0
+        if r.allowExtra { comparison.extra = [] }
         if !r.sizesOnly {
             try await forEachConcurrently(comparison.toHash, limit: r.parallel) { entry in
                 (entry.key, try await sha256(entry) == entry.sha256)
@@ -106,7 +112,8 @@ public struct VerifyManifestCheck: ExecutableAction {
             return result
         }
         let what = r.sizesOnly ? "keys and sizes" : "keys, sizes and sha256"
-        return .ok("\(r.location) matches manifest \(r.manifest): \(found.count) objects, \(S3ActionSupport.bytes(bytes)); \(what) verified",
+        return .ok("\(r.location) matches manifest \(r.manifest): \(found.count) objects, \(S3ActionSupport.bytes(bytes)); \(what) verified"
+                   + (kept > 0 ? "; \(kept) not in the manifest, kept (allow_extra)" : ""),
                    outputs: outputs)
     }
 }

@@ -18,6 +18,9 @@ public indirect enum InputType: Sendable, Hashable, CustomStringConvertible {
     case shell
     /// The name of a profile target of the given kind.
     case target(TargetKindID)
+    /// A secret, written `${secrets.NAME}`: the action reads its value from the run's secrets
+    /// itself, so it never reaches a command line, a plan or a log (an age identity).
+    case secret
     case oneOf([String])
     case list(InputType)
     /// A mapping from strings to values of the given type.
@@ -36,6 +39,7 @@ public indirect enum InputType: Sendable, Hashable, CustomStringConvertible {
         case .sql: return "sql"
         case .shell: return "shell text"
         case .target(let k): return "\(k.rawValue) target"
+        case .secret: return "secret"
         case .oneOf(let values): return "one of " + values.joined(separator: ", ")
         case .list(let t): return "list of \(t)"
         case .map(let t): return "map of \(t)"

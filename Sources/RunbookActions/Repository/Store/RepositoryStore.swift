@@ -107,7 +107,13 @@ public final class RepositoryStore: @unchecked Sendable {
     /// and sha256 and the age stream ended properly.
     @discardableResult
     public func pull(name: String, to destination: String, identities: [AgeIdentity]) async throws -> Pushed {
-        let entry = try await entry(name)
+        try await pull(name: name, entry: try await entry(name), to: destination, identities: identities)
+    }
+
+    /// `pull(name:to:identities:)` with the manifest entry in hand: fetching many objects of one
+    /// namespace reads its manifest once, not once per object.
+    @discardableResult
+    public func pull(name: String, entry: Pushed, to destination: String, identities: [AgeIdentity]) async throws -> Pushed {
         let output = try PartialFile(finalPath: destination)
         do {
             try await decrypt(name, entry, identities: identities) { plain in try plain.withUnsafeBytes { try output.write($0) } }
@@ -227,7 +233,7 @@ public final class RepositoryStore: @unchecked Sendable {
 
     /// Read, change, write the namespace's manifest, with every other writer of it in this
     /// process waiting (parallel dump steps push at once).
-    private func updateManifest<T>(namespace: String, _ change: (inout RepositoryManifest) throws -> T) async throws -> T {
+    func updateManifest<T>(namespace: String, _ change: (inout RepositoryManifest) throws -> T) async throws -> T {
         let key = config.manifestKey(namespace: namespace)
         let lockName = config.endpoint + "|" + config.bucket + "|" + key
         await RepositoryWriters.shared.lock(lockName)

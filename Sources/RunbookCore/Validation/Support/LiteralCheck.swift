@@ -19,6 +19,8 @@ enum LiteralCheck {
         switch type {
         case .value:
             return []
+        case .secret:
+            return [Problem(node: node, expectation: "a secret, written ${secrets.NAME}, got \(Notes.quote(node))")]
         case .string, .path, .sql, .shell:
             return node.scalar == nil ? [Problem(node: node, expectation: "a single \(type) value, got \(node.kindName)")] : []
         case .target(let kind):
