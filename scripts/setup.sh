@@ -17,6 +17,9 @@ command -v hyperfine >/dev/null || apt_packages+=(hyperfine)
 command -v gzip >/dev/null || apt_packages+=(gzip)
 command -v runuser >/dev/null || apt_packages+=(util-linux)
 command -v age >/dev/null || apt_packages+=(age)
+# Remote hosts over ssh (issue 19): the client, and sshd for the integration tests' throwaway server.
+command -v ssh >/dev/null || apt_packages+=(openssh-client)
+[ -x /usr/sbin/sshd ] || apt_packages+=(openssh-server)
 # Debian's python3 has no venv (ensurepip) without python3-venv; a pyenv Python brings its own.
 python3 -c 'import ensurepip, venv' 2>/dev/null || apt_packages+=(python3-venv)
 

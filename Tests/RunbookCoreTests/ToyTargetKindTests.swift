@@ -151,7 +151,7 @@ final class ToyTargetKindTests: XCTestCase {
 
     func testADeclaredKindIsDocumented() throws {
         let targets = try XCTUnwrap(FormatReference.sections(kinds: kinds).first { $0.name == "targets" })
-        XCTAssertTrue(targets.markdown.hasPrefix("Each target has exactly one kind: `postgres`, `compose`, `s3`, `http`, `webhook`.\n"))
+        XCTAssertTrue(targets.markdown.hasPrefix("Each target has exactly one kind: `postgres`, `compose`, `s3`, `http`, `ssh`, `webhook`.\n"))
         XCTAssertTrue(targets.markdown.hasSuffix("""
         **`webhook`**: A notification webhook.
 
