@@ -37,10 +37,11 @@ public struct SSHConnection: Sendable, Hashable {
     /// would mangle binary streams such as dumps).
     var commandPrefix: [String] { ["ssh", "-T", "-o", "ControlMaster=no"] + options + ["--", target.host] }
 
-    /// The control master, opened once per run: `-f` returns once it is logged in.
+    /// The control master, opened once per run: `-f` returns once it is logged in. The run
+    /// closes it; if runbook is killed first, it exits by itself after 10 idle minutes.
     var shared: SharedConnection {
         SharedConnection(key: controlDirectory + "|" + ([target.host] + options).joined(separator: " "), privateDirectory: controlDirectory,
-                         open: ["ssh", "-f", "-N", "-o", "ControlMaster=yes", "-o", "ControlPersist=yes"] + options + ["--", target.host],
+                         open: ["ssh", "-f", "-N", "-o", "ControlMaster=yes", "-o", "ControlPersist=600"] + options + ["--", target.host],
                          close: ["ssh"] + options + ["-O", "exit", "--", target.host])
     }
 

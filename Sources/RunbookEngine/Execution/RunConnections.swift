@@ -23,7 +23,8 @@ final class RunConnections: @unchecked Sendable {
         }
     }
 
-    /// Closes every connection this run opened, in the order they were opened, and removes their directories.
+    /// Closes every connection this run opened, in the order they were opened, then removes
+    /// their directories (connections share one: removing it first would orphan the others).
     func closeAll(using processes: any ProcessRunning) async {
         let all: [SharedConnection] = lock.withLock { order.compactMap { opened[$0] } }
         for connection in all {
@@ -31,8 +32,8 @@ final class RunConnections: @unchecked Sendable {
             await Task.detached {
                 _ = try? await processes.run(CommandLine(argv: connection.close), environment: [:], timeout: 15, onOutput: { _ in })
             }.value
-            try? FileManager.default.removeItem(atPath: connection.privateDirectory)
         }
+        for directory in Set(all.map(\.privateDirectory)) { try? FileManager.default.removeItem(atPath: directory) }
         lock.withLock { opened.removeAll(); order.removeAll() }
     }
 

@@ -75,6 +75,9 @@ final class SSHFleetTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/backups/\(name)/fleet.dump"), "\(name)'s dump: \(outcome.output)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/backups/\(Self.broken)/fleet.dump"))
+        // Every member's control master was closed when the run ended.
+        let masters = ArgvScanner.argvs().filter { argv in argv.contains("ControlMaster=yes") && servers.contains { argv.contains($0.root) } }
+        XCTAssertEqual(masters, [], "control masters outlived the run")
         XCTAssertTrue(outcome.output.contains("backup[\(Self.broken)]"), outcome.output)
         XCTAssertTrue(outcome.output.contains("Permission denied (publickey)"), outcome.output)
 

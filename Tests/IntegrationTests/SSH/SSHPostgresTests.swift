@@ -89,8 +89,8 @@ final class SSHPostgresTests: XCTestCase {
         let audit = (try? String(contentsOfFile: cli.state + "/audit.jsonl", encoding: .utf8)) ?? ""
         XCTAssertFalse(audit.contains(cluster.password))
         XCTAssertTrue(audit.contains("ControlMaster=yes"), "the control master's start is in the audit trail")
-        let leftovers = ArgvScanner.argvs().filter { $0.contains("ControlMaster=yes") && $0.contains(cli.directory) == false && $0.contains("runbook-ssh-") }
-        XCTAssertEqual(leftovers.filter { $0.contains(String(server.ports[0])) }, [], "a control master outlived the run")
+        let leftovers = ArgvScanner.argvs().filter { $0.contains("ControlMaster=yes") && $0.contains(server.root) }
+        XCTAssertEqual(leftovers, [], "a control master outlived the run")
         let sockets = (try? FileManager.default.contentsOfDirectory(atPath: "/tmp"))?.filter { $0.hasPrefix("runbook-ssh-") } ?? []
         for dir in sockets {
             XCTAssertFalse(audit.contains("/tmp/" + dir + "/"), "the run's control directory /tmp/\(dir) was left behind")
@@ -169,7 +169,12 @@ final class SSHPostgresTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 30)
         let left = ArgvScanner.argvs().filter { $0.contains("sleep \(marker)") || $0.contains("sleep \(marker + 1)") }
         XCTAssertEqual(left, [], "the remote processes outlived the timed-out step")
-        let pidFiles = ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []).filter { $0.hasPrefix(".runbook-ssh-") }
+        // This run's pid file (other runs' are not this test's business).
+        let pidFiles = ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []).filter { name in
+            guard name.hasPrefix(".runbook-ssh-"),
+                  let modified = (try? FileManager.default.attributesOfItem(atPath: "/tmp/" + name))?[.modificationDate] as? Date else { return false }
+            return modified >= started.addingTimeInterval(-1)
+        }
         XCTAssertEqual(pidFiles, [], "the remote pid file was left behind")
     }
 }
