@@ -23,6 +23,9 @@ command -v promtool >/dev/null || apt_packages+=(prometheus)
 command -v prometheus-node-exporter >/dev/null || apt_packages+=(prometheus-node-exporter)
 command -v systemd-analyze >/dev/null || apt_packages+=(systemd)
 command -v curl >/dev/null || apt_packages+=(curl)
+# Remote hosts over ssh (issue 19): the client, and sshd for the integration tests' throwaway server.
+command -v ssh >/dev/null || apt_packages+=(openssh-client)
+[ -x /usr/sbin/sshd ] || apt_packages+=(openssh-server)
 # Debian's python3 has no venv (ensurepip) without python3-venv; a pyenv Python brings its own.
 python3 -c 'import ensurepip, venv' 2>/dev/null || apt_packages+=(python3-venv)
 

@@ -17,7 +17,7 @@ public enum Registry {
     /// Every target kind this binary knows, each declared in its family's folder; the order
     /// is the order of `runbook schema profile` and docs/format.md.
     public static let targetKinds = TargetKindCatalog([
-        PostgresTarget.kind, ComposeTarget.kind, S3Target.kind, HTTPTarget.kind, RepositoryTarget.kind,
+        PostgresTarget.kind, ComposeTarget.kind, S3Target.kind, HTTPTarget.kind, SSHTarget.kind, RepositoryTarget.kind,
         NotificationTarget.kind, MetricsTarget.kind,
     ])
 

@@ -73,10 +73,10 @@ final class ValidateCommandTests: XCTestCase {
 
     func testPathsMayBeFilesOrDirectoriesAndProfilesAreRecognisedByTheirKey() throws {
         try CLI.write(valid, to: dir.appendingPathComponent("a/check-backups.yaml"))
-        try CLI.write(validProfile.replacingOccurrences(of: "via: local", with: "via: ssh"), to: dir.appendingPathComponent("b/local.yaml"))
+        try CLI.write(validProfile.replacingOccurrences(of: "via: local", with: "via: telnet"), to: dir.appendingPathComponent("b/local.yaml"))
         let r = try CLI.run(["validate", "a", "b/local.yaml"], in: dir)
         XCTAssertEqual(r.status, 1)
-        XCTAssertEqual(r.stdout, #"b/local.yaml:3:24: error: "via" must be local or compose, got "ssh" [enum]"# + "\n")
+        XCTAssertEqual(r.stdout, #"b/local.yaml:3:24: error: "via" must be one of local, compose, ssh, got "telnet" [enum]"# + "\n")
     }
 
     func testMissingPathsAndMissingRunbooksDirectoryAreErrors() throws {

@@ -22,7 +22,7 @@ struct ComposeExec: ExecutableAction {
         let inner = CommandLine(argv: argv, environment: try call.environment("env"),
                                 stdinFile: call.optionalString("stdin"), stdoutFile: call.optionalString("stdout"),
                                 workingDirectory: call.optionalString("workdir"))
-        let transport = Transport.composeExec(project: try ComposeProject.project(call), service: try call.string("service"))
+        let transport = try context.transport(for: try ComposeProject.project(call), service: try call.string("service"))
         return [.command(transport.wrap(inner))]
     }
 

@@ -16,8 +16,8 @@ struct ComposeHealthy: ExecutableAction {
     ], outputs: [OutputSpec("states", "Each container's state and health when the check ended.")])
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
-        [.command(try ComposeProject.command(call, ["config", "--services"])),
-         .command(try ComposeProject.command(call, ["ps", "--all", "--format", "json"] + (try call.strings("services")))),
+        [.command(try ComposeProject.command(call, ["config", "--services"], in: context)),
+         .command(try ComposeProject.command(call, ["ps", "--all", "--format", "json"] + (try call.strings("services")), in: context)),
          .builtin("repeat every \(call.optionalString("interval") ?? "1s") until every service is running\((try? call.bool("require_healthy")) == false ? "" : " and healthy"), for at most \(call.optionalString("timeout") ?? "60s")")]
     }
 

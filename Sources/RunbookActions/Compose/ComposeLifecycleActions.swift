@@ -21,14 +21,14 @@ struct ComposeUp: ExecutableAction {
             guard seconds >= 1 else { throw ActionInputError.invalid("wait_timeout", "must be at least 1s") }
             args += ["--wait", "--wait-timeout", String(Int(seconds.rounded(.up)))]
         }
-        return [.command(try ComposeProject.command(call, args + (try call.strings("services")))),
+        return [.command(try ComposeProject.command(call, args + (try call.strings("services")), in: context)),
                 .builtin("on failure: show the last \(Self.diagnosticLines) log lines of the services")]
     }
 
     func run(_ call: ResolvedCall, in context: RunContext) async throws -> ActionResult {
         var (result, _) = try await CommandExecution.run(try plan(call, in: context.plan), in: context)
         if !result.succeeded {
-            let logs = try ComposeProject.command(call, ["logs", "--no-color", "--tail", String(Self.diagnosticLines)] + (try call.strings("services")))
+            let logs = try ComposeProject.command(call, ["logs", "--no-color", "--tail", String(Self.diagnosticLines)] + (try call.strings("services")), in: context.plan)
             if let tail = try? await context.processes.run(logs, environment: [:], timeout: 30, onOutput: nil), tail.succeeded {
                 let text = tail.stdoutString.trimmingCharacters(in: .whitespacesAndNewlines)
                 if !text.isEmpty {
@@ -60,7 +60,7 @@ struct ComposeVerb: ExecutableAction {
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
         var args = [verb]
         if hasTimeout, call.has("timeout") { args += ["--timeout", String(Int(try call.duration("timeout").rounded(.up)))] }
-        return [.command(try ComposeProject.command(call, args + (try call.strings("services"))))]
+        return [.command(try ComposeProject.command(call, args + (try call.strings("services")), in: context))]
     }
 
     func run(_ call: ResolvedCall, in context: RunContext) async throws -> ActionResult {
@@ -76,7 +76,7 @@ struct ComposeDown: ExecutableAction {
     ], destructive: true)
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
-        [.command(try ComposeProject.command(call, ["down"] + (try call.bool("volumes") ? ["-v"] : [])))]
+        [.command(try ComposeProject.command(call, ["down"] + (try call.bool("volumes") ? ["-v"] : []), in: context))]
     }
 
     func run(_ call: ResolvedCall, in context: RunContext) async throws -> ActionResult {

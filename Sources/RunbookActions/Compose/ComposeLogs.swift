@@ -13,7 +13,7 @@ struct ComposeLogs: ExecutableAction {
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
         let tail = try call.int("tail")
         guard tail >= 0 else { throw ActionInputError.invalid("tail", "must be 0 or more") }
-        return [.command(try ComposeProject.command(call, ["logs", "--no-color", "--tail", String(tail)] + (try call.strings("services"))))]
+        return [.command(try ComposeProject.command(call, ["logs", "--no-color", "--tail", String(tail)] + (try call.strings("services")), in: context))]
     }
 
     func run(_ call: ResolvedCall, in context: RunContext) async throws -> ActionResult {

@@ -9,8 +9,11 @@ enum ComposeProject {
         try call.target("target", as: ComposeTarget.self)
     }
 
-    /// `docker compose --project-directory DIR [-f F] [-p P] <subcommand...>`
-    static func command(_ call: ResolvedCall, _ arguments: [String]) throws -> CommandLine {
-        CommandLine(argv: Transport.composeBase(try project(call)) + arguments, transport: "local")
+    /// `docker compose --project-directory DIR [-f F] [-p P] <subcommand...>`, over ssh when
+    /// the project's target names an ssh host.
+    static func command(_ call: ResolvedCall, _ arguments: [String], in context: PlanContext) throws -> CommandLine {
+        let project = try project(call)
+        let command = CommandLine(argv: Transport.composeBase(project) + arguments, transport: "local")
+        return try context.hostTransport(for: project).wrap(command)
     }
 }

@@ -10,7 +10,7 @@ struct ComposePs: ExecutableAction {
     ], outputs: [OutputSpec("states", "Each container's state and health, e.g. `postgres-shared running (healthy)`.")])
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
-        [.command(try ComposeProject.command(call, ["ps", "--all", "--format", "json"] + (try call.strings("services"))))]
+        [.command(try ComposeProject.command(call, ["ps", "--all", "--format", "json"] + (try call.strings("services")), in: context))]
     }
 
     func run(_ call: ResolvedCall, in context: RunContext) async throws -> ActionResult {

@@ -47,6 +47,7 @@ struct Dump: ExecutableAction {
         var produce: [CommandLine] = []
         var cleanup: [CommandLine] = []
         if format == .directory {
+            try endpoint.requireLocalFiles("format", "a directory archive")
             if let staging = ContainerStaging(endpoint, runID: context.runID, name: name) {
                 produce.append(endpoint.command("pg_dump", options + ["-f", staging.containerPath], database: database))
                 produce.append(staging.copyOut(to: finalPath + ".partial"))

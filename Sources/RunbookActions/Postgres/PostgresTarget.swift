@@ -16,6 +16,7 @@ public struct PostgresTarget: TargetConfiguration, Hashable {
         TargetKeySpec("maintenance_database", .string, default: "postgres", "Database to connect to for `CREATE`/`DROP DATABASE`."),
         TargetKeySpec("compose", .target(.compose), "The compose target whose service runs PostgreSQL."),
         TargetKeySpec("service", .string, "The compose service running PostgreSQL."),
+        TargetKeySpec("ssh", .target(.ssh), "The `ssh` target of the host whose client tools reach the server (`host`/`port` are then as seen from there)."),
         TargetKeySpec("data_dir", .string, "The server's data directory, for actions that manage the server itself (WAL archiving, PITR)."),
         TargetKeySpec("bin_dir", .string, """
         The directory of the PostgreSQL programs, such as `/usr/lib/postgresql/15/bin`. Actions that manage the server run \
@@ -27,10 +28,12 @@ public struct PostgresTarget: TargetConfiguration, Hashable {
     ], via: [
         TargetVia("local", "The client tools on this host, over a socket or TCP."),
         TargetVia("compose", keys: ["compose", "service"], required: ["compose", "service"],
-                  "The tools inside a compose service, through `docker compose exec -T`."),
+                  "The tools inside a compose service, through `docker compose exec -T` (on the compose target's ssh host, if it names one)."),
+        TargetVia("ssh", keys: ["ssh"], required: ["ssh"],
+                  "The client tools on another host, through the system's ssh client; dumps stream back over the connection."),
     ])
 
-    public enum Via: String, Sendable, CaseIterable { case local, compose }
+    public enum Via: String, Sendable, CaseIterable { case local, compose, ssh }
     public var via: Via
     /// Host name or socket directory (`local`); omitted means libpq's default.
     public var host: String?
@@ -43,13 +46,15 @@ public struct PostgresTarget: TargetConfiguration, Hashable {
     /// For `via: compose`: the compose target's name and the service.
     public var compose: String?
     public var service: String?
+    /// For `via: ssh`: the ssh target's name.
+    public var ssh: String?
     /// The server's data directory and bin directory, for actions that manage the server itself (PITR).
     public var dataDir: String?
     public var binDir: String?
 
     public init(via: Via = .local, host: String? = nil, port: Int? = nil, user: String? = nil,
                 maintenanceDatabase: String = "postgres", passwordSecret: String? = nil,
-                compose: String? = nil, service: String? = nil, dataDir: String? = nil, binDir: String? = nil) {
+                compose: String? = nil, service: String? = nil, ssh: String? = nil, dataDir: String? = nil, binDir: String? = nil) {
         self.via = via
         self.host = host
         self.port = port
@@ -58,6 +63,7 @@ public struct PostgresTarget: TargetConfiguration, Hashable {
         self.passwordSecret = passwordSecret
         self.compose = compose
         self.service = service
+        self.ssh = ssh
         self.dataDir = dataDir
         self.binDir = binDir
     }
@@ -66,7 +72,7 @@ public struct PostgresTarget: TargetConfiguration, Hashable {
         self.init(via: fields.via.flatMap(Via.init(rawValue:)) ?? .local, host: fields.string("host"), port: fields.int("port"),
                   user: fields.string("user"), maintenanceDatabase: fields.string("maintenance_database") ?? "postgres",
                   passwordSecret: fields.secret("password"), compose: fields.string("compose"), service: fields.string("service"),
-                  dataDir: fields.string("data_dir"), binDir: fields.string("bin_dir"))
+                  ssh: fields.string("ssh"), dataDir: fields.string("data_dir"), binDir: fields.string("bin_dir"))
     }
 
     public var secretNames: [String] { passwordSecret.map { [$0] } ?? [] }
@@ -89,7 +95,12 @@ extension PlanContext {
             guard let project = profile?.target(composeName)?.binding.configuration(as: ComposeTarget.self) else {
                 throw ActionInputError.invalid("target", "compose target \"\(composeName)\" is not defined in the profile")
             }
-            return .composeExec(project: project, service: service)
+            return try transport(for: project, service: service)
+        case .ssh:
+            guard let host = target.ssh else {
+                throw ActionInputError.invalid("target", "a postgres target with via: ssh needs ssh")
+            }
+            return .ssh(try sshConnection(host), inner: .local)
         }
     }
 }

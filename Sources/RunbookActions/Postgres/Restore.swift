@@ -89,6 +89,7 @@ struct Restore: ExecutableAction, ConfirmationSubject {
             if clean { args += ["--clean", "--if-exists"] }
             if try call.bool("no_owner") { args.append("--no-owner") }
             // pg_restore reads stdin only serially and never a directory, so compose copies those in.
+            if format == .directory || jobs > 1 { try endpoint.requireLocalFiles(format == .directory ? "from" : "jobs", format == .directory ? "a directory archive" : "a parallel restore") }
             let staging = (format == .directory || jobs > 1)
                 ? ContainerStaging(endpoint, runID: context.runID, name: (located.path as NSString).lastPathComponent) : nil
             if let staging {

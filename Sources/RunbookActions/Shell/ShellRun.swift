@@ -21,7 +21,8 @@ public struct ShellRun: ExecutableAction {
             InputSpec("command", .shell, required: true,
                       "Shell command text, run as /bin/sh -c COMMAND. A ${...} in it is replaced by the expansion of an environment variable holding the value (\"$RB_PARAM_DIR\" for ${params.dir}), so the value arrives as one word and is never parsed as shell code; the plan shows the exact text and variables."),
             InputSpec("env", .map(.string), "Extra environment variables; values may be ${secrets.NAME}."),
-            InputSpec("workdir", .path, "Working directory (default: where runbook runs)."),
+            InputSpec("workdir", .path, "Working directory (default: where runbook runs; on `host`, the login directory)."),
+            InputSpec("host", .target(.ssh), "An `ssh` target: run the command on that host, through the system's ssh client; `env` values travel on stdin when they are secrets, never in its text."),
         ],
         outputs: [
             OutputSpec("stdout", "Standard output, trimmed of surrounding whitespace, at most 64 KiB."),
@@ -30,10 +31,10 @@ public struct ShellRun: ExecutableAction {
     )
 
     public func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
-        [.command(try command(call))]
+        [.command(try command(call, in: context))]
     }
 
-    func command(_ call: ResolvedCall) throws -> CommandLine {
+    func command(_ call: ResolvedCall, in context: PlanContext) throws -> CommandLine {
         let text = try call.string("command")
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ActionInputError.invalid("command", "is empty")
@@ -45,12 +46,14 @@ public struct ShellRun: ExecutableAction {
             }
             environment[name] = .literal(value)
         }
-        return CommandLine(argv: ["/bin/sh", "-c", text], environment: environment,
-                           workingDirectory: call.optionalString("workdir"))
+        let command = CommandLine(argv: ["/bin/sh", "-c", text], environment: environment,
+                                  workingDirectory: call.optionalString("workdir"))
+        guard call.has("host") else { return command }
+        return try context.sshConnection(try call.target("host").name).wrap(command)
     }
 
     public func run(_ call: ResolvedCall, in context: RunContext) async throws -> ActionResult {
-        let cmd = try command(call)
+        let cmd = try command(call, in: context.plan)
         let result = try await context.processes.run(cmd, environment: try context.environment(for: cmd),
                                                      timeout: context.timeout, onOutput: nil)
         var stdout = result.stdoutString.trimmingCharacters(in: .whitespacesAndNewlines)

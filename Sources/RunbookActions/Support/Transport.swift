@@ -6,6 +6,23 @@ import RunbookCore
 public enum Transport: Sendable, Hashable {
     case local
     case composeExec(project: ComposeTarget, service: String)
+    /// On another host, over ssh; `inner` is how the command reaches its tool there.
+    indirect case ssh(SSHConnection, inner: Transport)
+
+    /// The compose service the tool runs in, here or on the ssh host.
+    public var compose: (project: ComposeTarget, service: String)? {
+        switch self {
+        case .local: return nil
+        case .composeExec(let project, let service): return (project, service)
+        case .ssh(_, let inner): return inner.compose
+        }
+    }
+
+    /// True when the tool runs on another host: files of this host reach it only as streams.
+    public var isRemote: Bool {
+        if case .ssh = self { return true }
+        return false
+    }
 
     /// Wraps an argv for this transport. Environment variable *names* are forwarded
     /// with `-e NAME` (no value), so docker reads values from our environment and
@@ -25,6 +42,8 @@ public enum Transport: Sendable, Hashable {
             wrapped.transport = "compose exec \(service)"
             wrapped.workingDirectory = nil
             return wrapped
+        case .ssh(let connection, let inner):
+            return connection.wrap(inner.wrap(command))
         }
     }
 

@@ -26,6 +26,15 @@ public struct CommandLine: Sendable, Hashable, Codable {
     /// and renames it itself, right before recording it (dump artifacts).
     public var stdoutStaysPartial: Bool
     public var workingDirectory: String?
+    /// For a command that runs on another machine: the argv it runs there (inside the
+    /// transport's text), so messages name the tool rather than `ssh`.
+    public var remoteArgv: [String]?
+    /// A connection this command travels over that outlives it (an ssh control master):
+    /// the engine opens it once per run before the first command naming it, closes it at the end.
+    public var connection: SharedConnection?
+    /// Run after this command was torn down (timeout, interrupt): stops what it started on
+    /// another machine, which killing the local processes does not reach.
+    public var teardown: [String]?
 
     public init(argv: [String], transport: String = "local", environment: [String: EnvValue] = [:],
                 stdinFile: String? = nil, stdinFrom: [String]? = nil, stdoutFile: String? = nil,

@@ -78,6 +78,7 @@ public final class Interpreter: @unchecked Sendable {
             message = "records could not be written: \(failure)"
         }
         run.recovery?.conclude(status: status, run: run)
+        await run.connections.closeAll(using: run.processes)
         finish(recorder, runID: runID, status: status, message: message, startedAt: setup.startedAt)
         try? FileManager.default.removeItem(atPath: request.stateDirectory.processesPath(runID))
         return RunOutcome(runID: runID, status: status, message: recorder.redactor.redact(message ?? ""))

@@ -25,7 +25,8 @@ struct Invocation {
 
     func context(path: String, action: String, timeout: Double?) -> RunContext {
         let recorder = run.recorder
-        let processes = RecordingProcesses(base: run.processes, recorder: recorder, path: path, action: action)
+        let processes = RecordingProcesses(base: run.processes, recorder: recorder, path: path, action: action,
+                                           connections: run.connections)
         var ctx = RunContext(plan: run.planContext, processes: processes, secrets: run.vault.all, timeout: timeout,
                              log: { line in recorder.show(.output(path: path, line: line)) },
                              audit: { event, fields in recorder.audit(event, step: path, action: action, data: fields) })

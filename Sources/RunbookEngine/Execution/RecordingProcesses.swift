@@ -10,6 +10,8 @@ struct RecordingProcesses: ProcessRunning {
     let recorder: RunRecorder
     let path: String
     let action: String?
+    /// Opens a command's shared connection (ssh control master) before its first use in the run.
+    var connections: RunConnections? = nil
 
     func run(_ command: CommandLine, environment: [String: String], timeout: Double?,
              onOutput: (@Sendable (String) -> Void)?) async throws -> ProcessResult {
@@ -21,6 +23,7 @@ struct RecordingProcesses: ProcessRunning {
         if let p = command.stdinFrom { data["stdin_from"] = .list(p.map { .string($0) }) }
         if let f = command.stdinFile { data["stdin_file"] = .string(f) }
         if let f = command.stdoutFile { data["stdout_file"] = .string(f) }
+        if let connection = command.connection { try await connections?.ensure(connection, using: self) }
         do {
             let result = try await base.run(command, environment: environment, timeout: timeout, onOutput: live)
             if let p = result.producerStatus { data["producer_status"] = .string(p.description) }

@@ -16,6 +16,8 @@ final class RunState: @unchecked Sendable {
     let locks: LockSet
     let secretFiles: SecretFiles
     let saga = Saga()
+    /// Connections commands share (ssh control masters), closed when the run ends.
+    let connections = RunConnections()
     /// Measures the runbook's `rto:` objective; nil when it declares none.
     let recovery: RecoveryTimer?
     /// One question to the operator at a time, also from parallel loop items.

@@ -78,11 +78,13 @@ public struct ProcessRunner: ProcessRunning {
                 return (status, nil)
             }
             let pipe = try Self.makePipe()
+            let producerGroup = GroupList()
             return try await withThrowingTaskGroup(of: (Bool, TerminationStatus).self) { group in
                 group.addTask {
                     (true, try await self.spawn(producerArgv, env: env, workingDirectory: command.workingDirectory,
                                                 stdin: stdinDescriptor, stdout: .descriptor(pipe.write, close: true),
-                                                stdoutCapture: stdout, stderrCapture: stderr, groups: groups))
+                                                stdoutCapture: stdout, stderrCapture: stderr, groups: groups,
+                                                alsoIn: producerGroup))
                 }
                 group.addTask {
                     (false, try await self.spawn(command.argv, env: env, workingDirectory: command.workingDirectory,
@@ -91,9 +93,21 @@ public struct ProcessRunner: ProcessRunning {
                 }
                 var producer: TerminationStatus?
                 var consumer: TerminationStatus?
+                var nudged = false
                 do {
                     while let (isProducer, status) = try await group.next() {
                         if isProducer { producer = status } else { consumer = status }
+                        if !isProducer, producer == nil, !nudged {
+                            nudged = true
+                            // The reader is gone: a producer blocked reading its own input (a
+                            // FIFO) would never write again to learn it, so it gets the SIGPIPE
+                            // a write would have brought, after a moment to finish on its own.
+                            group.addTask {
+                                try? await Task.sleep(nanoseconds: 1_000_000_000)
+                                for pgid in producerGroup.all { ProcessGroup.signal(pgid, SIGPIPE) }
+                                return (false, status)
+                            }
+                        }
                     }
                 } catch {
                     group.cancelAll()
@@ -116,6 +130,7 @@ public struct ProcessRunner: ProcessRunning {
             if tornDown { await ProcessGroup.terminate(pgid, grace: gracePeriod) } else { ProcessGroup.reap(pgid) }
             tracker?.finished(processGroup: pgid)
         }
+        if tornDown, let teardown = command.teardown { await runTeardown(teardown) }
         await artifact?.endOfOutput()
         stdout.finish()
         stderr.finish()
@@ -153,6 +168,15 @@ public struct ProcessRunner: ProcessRunning {
         return result
     }
 
+    /// Stops what a torn-down command started on another machine. Detached: the step's own
+    /// task may be cancelled, and this must run all the same.
+    private func runTeardown(_ argv: [String]) async {
+        let runner = ProcessRunner(captureLimit: captureLimit, stderrTailBytes: stderrTailBytes, gracePeriod: gracePeriod, tracker: tracker)
+        await Task.detached {
+            _ = try? await runner.run(CommandLine(argv: argv), environment: [:], timeout: 15 + 2 * runner.gracePeriod, onOutput: nil)
+        }.value
+    }
+
     // MARK: - One process
 
     enum Target {
@@ -174,7 +198,7 @@ public struct ProcessRunner: ProcessRunning {
     private func spawn(_ argv: [String], env: Environment, workingDirectory: String?,
                        stdin: FileDescriptor?, closeStdin: Bool = false, stdout: Target,
                        stdoutCapture: OutputCapture, stderrCapture: OutputCapture,
-                       groups: GroupList) async throws -> TerminationStatus {
+                       groups: GroupList, alsoIn extra: GroupList? = nil) async throws -> TerminationStatus {
         let executable: Executable = argv[0].contains("/") ? .path(FilePath(argv[0])) : .name(argv[0])
         let arguments = Arguments(Array(argv.dropFirst()))
         let cwd = workingDirectory.map { FilePath($0) }
@@ -182,6 +206,7 @@ public struct ProcessRunner: ProcessRunning {
         let tracker = self.tracker
         let started: @Sendable (pid_t) -> Void = { pid in
             groups.add(pid)
+            extra?.add(pid)
             tracker?.started(processGroup: pid)
         }
         switch (stdin, stdout) {

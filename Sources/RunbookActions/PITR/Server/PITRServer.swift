@@ -34,6 +34,9 @@ struct PITRServer: Sendable {
         let t = try call.target(input, as: PostgresTarget.self)
         target = t
         transport = try context.transport(for: t)
+        guard !transport.isRemote else {
+            throw ActionInputError.invalid(input, "server management (PITR) acts on the server's files and is not available with via: ssh")
+        }
         if case .composeExec(let project, let service) = transport { compose = (project, service) } else { compose = nil }
         runID = context.runID
     }

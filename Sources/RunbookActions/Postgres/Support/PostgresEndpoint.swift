@@ -22,10 +22,11 @@ struct PostgresEndpoint: Sendable {
         self.init(target: target, transport: try context.transport(for: target))
     }
 
-    var isCompose: Bool {
-        if case .composeExec = transport { return true }
-        return false
-    }
+    /// The tools run inside a compose service (here or on an ssh host).
+    var isCompose: Bool { transport.compose != nil }
+
+    /// The tools run on another host: files of this host reach them only as streams.
+    var isRemote: Bool { transport.isRemote }
 
     /// `-h HOST -p PORT -U USER -d DATABASE`, each only when known; `-w` so a missing
     /// password fails at once instead of waiting for a prompt nobody will answer.
@@ -83,14 +84,26 @@ struct PostgresEndpoint: Sendable {
     }
 
     func hostFile(_ path: String) -> HostFile {
-        isCompose ? .stdin(path) : .argument(path)
+        isCompose || isRemote ? .stdin(path) : .argument(path)
+    }
+
+    /// Refuses what needs this host's files as files on the tool's side (directory archives,
+    /// parallel pg_restore) when the tool runs on an ssh host.
+    func requireLocalFiles(_ input: String, _ why: String) throws {
+        guard !isRemote else { throw ActionInputError.invalid(input, why + " cannot travel over ssh as a stream; use the custom format, one job") }
     }
 
     /// The name people read in plans and messages: `db (compose exec postgres-shared)`.
     var displayName: String {
+        Self.describe(transport)
+    }
+
+    private static func describe(_ transport: Transport) -> String {
         switch transport {
         case .local: return "local"
         case .composeExec(_, let service): return "compose exec \(service)"
+        case .ssh(let connection, let inner):
+            return "ssh \(connection.name)" + (inner == .local ? "" : ", " + describe(inner))
         }
     }
 }

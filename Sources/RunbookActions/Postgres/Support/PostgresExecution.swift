@@ -27,8 +27,9 @@ enum PostgresExecution {
         return "\(toolName(command)) failed (\(why))" + (detail.isEmpty ? "" : ": " + detail)
     }
 
-    /// The tool a command runs, past any `docker compose ... exec -T SERVICE` prefix.
+    /// The tool a command runs, past any `ssh ... HOST` or `docker compose ... exec -T SERVICE` prefix.
     static func toolName(_ command: CommandLine) -> String {
+        if let remote = command.remoteArgv { return toolName(CommandLine(argv: remote)) }
         let argv = command.argv
         if argv.first == "docker", let t = argv.firstIndex(of: "-T") {
             // After -T come `-e NAME`/`-w DIR` pairs, then the service, then the tool.

@@ -3,7 +3,7 @@ import RunbookCore
 /// Inputs shared by most postgres actions, declared once so they read the same everywhere.
 enum PostgresInputs {
     static let target = InputSpec("target", .target(.postgres), required: true,
-                                  "The PostgreSQL server: a postgres target of the profile (local or compose exec).")
+                                  "The PostgreSQL server: a postgres target of the profile (local, compose exec, or ssh).")
 
     static func database(_ summary: String, required: Bool = true) -> InputSpec {
         InputSpec("database", .identifier, required: required, summary)

@@ -42,7 +42,10 @@ enum SharedSnapshot {
     /// `command` with the placeholder replaced by the real snapshot.
     static func using(_ snapshot: String, in command: CommandLine) -> CommandLine {
         var c = command
-        c.argv = c.argv.map { $0 == placeholder ? "--snapshot=" + snapshot : $0 }
+        // Over ssh the placeholder is a quoted word inside the remote shell text.
+        let quoted = ShellQuote.quote(placeholder)
+        c.argv = c.argv.map { $0 == placeholder ? "--snapshot=" + snapshot : $0.replacingOccurrences(of: quoted, with: "--snapshot=" + snapshot) }
+        c.remoteArgv = c.remoteArgv?.map { $0 == placeholder ? "--snapshot=" + snapshot : $0 }
         return c
     }
 
