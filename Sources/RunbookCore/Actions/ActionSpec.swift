@@ -16,6 +16,9 @@ public indirect enum InputType: Sendable, Hashable, CustomStringConvertible {
     /// Shell text run by `/bin/sh -c`: each `${...}` in it reaches the shell as an
     /// environment variable's expansion, never as code (see `ShellText`).
     case shell
+    /// Exactly `${secrets.NAME}`: the action resolves the value in-process (an age identity)
+    /// and never puts it on a command line, in a plan or a log.
+    case secret
     /// The name of a profile target of the given kind.
     case target(TargetKindID)
     case oneOf([String])
@@ -35,6 +38,7 @@ public indirect enum InputType: Sendable, Hashable, CustomStringConvertible {
         case .identifier: return "identifier"
         case .sql: return "sql"
         case .shell: return "shell text"
+        case .secret: return "secret"
         case .target(let k): return "\(k.rawValue) target"
         case .oneOf(let values): return "one of " + values.joined(separator: ", ")
         case .list(let t): return "list of \(t)"

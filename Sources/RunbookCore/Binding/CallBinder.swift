@@ -69,6 +69,7 @@ public struct CallBinder: Sendable {
         if case .string(let s) = v, s.hasPrefix("<"), s.hasSuffix(">") { return v }
         if case .secret = v {
             if case .map = spec.type { return v }
+            if spec.type == .secret { return v }
             throw EvaluationError("input \"\(spec.name)\" cannot take a secret: it would reach a command line; pass secrets through env", at: location)
         }
         func fail(_ expected: String) -> EvaluationError {
@@ -98,6 +99,8 @@ public struct CallBinder: Sendable {
             return v
         case .value:
             return v
+        case .secret:
+            throw fail("${secrets.NAME}: a secret is never written in a runbook")
         case .string, .path, .sql, .shell, .target:
             if v.listValue != nil || v.mapValue != nil { throw fail("a single value") }
             return .string(v.description)

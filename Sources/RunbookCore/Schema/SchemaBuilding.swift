@@ -79,6 +79,8 @@ extension InputType {
             return ["type": "object", "additionalProperties": inner.jsonSchema]
         case .value:
             return [:]
+        case .secret:
+            return S.secretReference
         }
     }
 }
