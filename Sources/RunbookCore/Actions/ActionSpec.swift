@@ -16,11 +16,11 @@ public indirect enum InputType: Sendable, Hashable, CustomStringConvertible {
     /// Shell text run by `/bin/sh -c`: each `${...}` in it reaches the shell as an
     /// environment variable's expansion, never as code (see `ShellText`).
     case shell
-    /// Exactly `${secrets.NAME}`: the action resolves the value in-process (an age identity)
-    /// and never puts it on a command line, in a plan or a log.
-    case secret
     /// The name of a profile target of the given kind.
     case target(TargetKindID)
+    /// A secret, written `${secrets.NAME}`: the action reads its value from the run's secrets
+    /// itself, so it never reaches a command line, a plan or a log (an age identity).
+    case secret
     case oneOf([String])
     case list(InputType)
     /// A mapping from strings to values of the given type.
@@ -38,8 +38,8 @@ public indirect enum InputType: Sendable, Hashable, CustomStringConvertible {
         case .identifier: return "identifier"
         case .sql: return "sql"
         case .shell: return "shell text"
-        case .secret: return "secret"
         case .target(let k): return "\(k.rawValue) target"
+        case .secret: return "secret"
         case .oneOf(let values): return "one of " + values.joined(separator: ", ")
         case .list(let t): return "list of \(t)"
         case .map(let t): return "map of \(t)"

@@ -69,7 +69,7 @@ public struct CallBinder: Sendable {
         if case .string(let s) = v, s.hasPrefix("<"), s.hasSuffix(">") { return v }
         if case .secret = v {
             if case .map = spec.type { return v }
-            if spec.type == .secret { return v }
+            if case .secret = spec.type { return v }
             throw EvaluationError("input \"\(spec.name)\" cannot take a secret: it would reach a command line; pass secrets through env", at: location)
         }
         func fail(_ expected: String) -> EvaluationError {
@@ -100,7 +100,7 @@ public struct CallBinder: Sendable {
         case .value:
             return v
         case .secret:
-            throw fail("${secrets.NAME}: a secret is never written in a runbook")
+            throw fail("a secret, written ${secrets.NAME}")
         case .string, .path, .sql, .shell, .target:
             if v.listValue != nil || v.mapValue != nil { throw fail("a single value") }
             return .string(v.description)

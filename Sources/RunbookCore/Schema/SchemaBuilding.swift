@@ -80,7 +80,7 @@ extension InputType {
         case .value:
             return [:]
         case .secret:
-            return S.secretReference
+            return S.described(expr, "A secret, written ${secrets.NAME}.")
         }
     }
 }

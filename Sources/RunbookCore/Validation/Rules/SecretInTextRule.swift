@@ -27,8 +27,7 @@ public struct SecretInTextRule: Rule {
                 // Unknown actions and inputs are reported elsewhere; we cannot tell where their values go.
                 guard let spec = context.spec(call.call.name), let inputSpec = spec.input(input) else { continue }
                 if case .map = inputSpec.type, nesting == .mapValue { continue }
-                // Resolved in-process by the action (an age identity), never on a command line.
-                if inputSpec.type == .secret { continue }
+                if case .secret = inputSpec.type, nesting != .mapValue { continue }
                 let envInputs = spec.inputs.filter { if case .map = $0.type { return true }; return false }.map(\.name)
                 out.append(.error(name, "secret \(Notes.quote(secret)) passed to input \(Notes.quote(input)) of \(spec.name) would land in a command line",
                                   at: r.location, length: r.length,

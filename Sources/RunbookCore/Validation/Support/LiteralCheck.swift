@@ -20,8 +20,7 @@ enum LiteralCheck {
         case .value:
             return []
         case .secret:
-            return [Problem(node: node, expectation: "a ${secrets.NAME} reference, got \(node.scalar == nil ? node.kindName : "a literal value")",
-                            notes: ["declare the secret under secrets: (env: or file:) and pass \"${secrets.NAME}\"; a secret is never written in a runbook"])]
+            return [Problem(node: node, expectation: "a secret, written ${secrets.NAME}, got \(Notes.quote(node))")]
         case .string, .path, .sql, .shell:
             return node.scalar == nil ? [Problem(node: node, expectation: "a single \(type) value, got \(node.kindName)")] : []
         case .target(let kind):
@@ -68,10 +67,6 @@ enum LiteralCheck {
 
     private static func templateShape(_ node: YNode, _ text: String, _ type: InputType, runbook: Runbook) -> [Problem] {
         guard case .success(let template) = Template.parse(text) else { return [] }
-        if type == .secret {
-            if case .secret? = template.singleReference { return [] }
-            return [Problem(node: node, expectation: "a ${secrets.NAME} reference, got \(Notes.quote(node))")]
-        }
         guard let ref = template.singleReference else {
             if case .map = type { return [Problem(node: node, expectation: "a mapping of NAME: value, got text \(Notes.quote(node))")] }
             return []
