@@ -7,9 +7,8 @@ import XCTest
 /// Real PostgreSQL 15 (two clusters), a real `rclone serve s3` as the repository (its own
 /// credentials), keys from the real `age-keygen`, driven through the built `runbook` binary.
 ///
-/// The repository is filled as h-push's contract says `backup --param offsite=true` fills it
-/// (docs/repository.md): every artifact of a real `backup` run pushed as `dumps/<file name>`
-/// with its manifest record as the `record` metadata.
+/// The repository is filled by the nightly `backup --param offsite=true`: every dump and the
+/// roles as `dumps/<file name>`, with the manifest record as the `record` metadata.
 final class RepositoryDisasterRecoveryTests: XCTestCase {
     typealias Roles = DisasterRecoveryRolesTests
     var work = ""
@@ -48,9 +47,9 @@ final class RepositoryDisasterRecoveryTests: XCTestCase {
         let before = try Roles.snapshot(old)
         let backups = work + "/old-backups"
         let backup = try run(["run", "backup", "--param", "databases=\(Roles.database)", "--param", "backup_dir=\(backups)",
-                              "--param", "media=false"], cluster: old)
+                              "--param", "media=false", "--param", "offsite=true"], cluster: old)
         XCTAssertEqual(backup.status, 0, backup.output)
-        let pushed = try await pushBackups(from: backups)
+        let pushed = try await withStore { try await $0.entries(namespace: "dumps") }
         XCTAssertEqual(pushed.count, 2, "the database's dump and the globals dump")
         old.stop()
         try FileManager.default.removeItem(atPath: backups)
@@ -129,7 +128,7 @@ final class RepositoryDisasterRecoveryTests: XCTestCase {
         XCTAssertEqual(entries[dump.key]?.key, dump.value.key, "only the metadata changed, not the object")
     }
 
-    // MARK: - The repository, as backup --param offsite=true fills it
+    // MARK: - The repository
 
     func config() -> RepositoryConfig {
         RepositoryConfig(endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket: bucket,
@@ -138,21 +137,6 @@ final class RepositoryDisasterRecoveryTests: XCTestCase {
 
     func withStore<T>(_ body: (RepositoryStore) async throws -> T) async throws -> T {
         try await RepositoryStore.using(config(), body)
-    }
-
-    /// Every artifact of the local manifest, as `dumps/<file name>` with its record as metadata.
-    func pushBackups(from dir: String) async throws -> [String: RepositoryManifest.Entry] {
-        let manifest = try ManifestStore(directory: dir).read()
-        return try await withStore { store in
-            var pushed: [String: RepositoryManifest.Entry] = [:]
-            for record in manifest.artifacts {
-                let input = try XCTUnwrap(FileHandle(forReadingAtPath: dir + "/" + record.path))
-                defer { try? input.close() }
-                let json = String(decoding: try DumpManifest.encoder().encode(record), as: UTF8.self)
-                pushed["dumps/" + record.path] = try await store.push(name: "dumps/" + record.path, from: input, metadata: ["record": json])
-            }
-            return pushed
-        }
     }
 
     func s3Get(_ key: String) throws -> Data {
