@@ -23,7 +23,7 @@ struct IdentityOpensCheck: ExecutableAction {
         return [
             .builtin("read the manifest of namespace \(try call.string("namespace")) in \(location) (plaintext JSON; the plan does not read the repository, the run does when it gets here)"),
             .builtin("choose \(Self.choice(call)), and name each with its dump's finish time"),
-            .builtin("decrypt the age header of each (one ranged GET of its first 64 KiB) with \(RepositoryRestoreInputs.identityName(call)): a key that opens none of them stops the run here, before any database is touched"),
+            .builtin("decrypt the age header of each (one ranged GET of its first 64 KiB) with \(RepositoryRestoreInputs.identityName(call)): unless it opens every one of them, the run stops here, before anything is fetched or any database is touched"),
         ]
     }
 
