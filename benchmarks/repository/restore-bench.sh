@@ -61,6 +61,7 @@ runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w start 
 export PGPASSWORD=$password PGHOST=127.0.0.1 PGPORT=$pgport PGUSER=aqstream
 createdb bench
 pgbench -i -q -s "$scale" bench >/dev/null 2>&1
+dbsize=$(psql -X -A -t -d bench -c "SELECT pg_size_pretty(pg_database_size('bench'))")
 
 # The repository: rclone serve s3 with its own credentials.
 s3port=$(free_port)
@@ -100,7 +101,7 @@ rb() { "$RUNBOOK_BIN" "$@" --profile "$work/profile.yaml" --runbooks-dir "$root/
 rb run backup --param databases=bench --param backup_dir="$work/backups" --param media=false --param offsite=true \
   || { tail -30 "$work/runs.log" >&2; exit 1; }
 dump=$(ls "$work/backups"/bench-*.dump)
-echo "pgbench scale $scale: database $(psql -X -A -t -d bench -c "SELECT pg_size_pretty(pg_database_size('bench'))" 2>/dev/null || echo ?), dump $(stat -c %s "$dump") bytes, runbook $RUNBOOK_BIN"
+echo "pgbench scale $scale: database $dbsize, dump $(stat -c %s "$dump") bytes, runbook $RUNBOOK_BIN"
 
 now() { date +%s.%N; }
 run_local() { rb run verify-backup --param database=bench --param backup_dir="$work/backups"; }
