@@ -16,6 +16,7 @@ final class ShippedRunbookPlanTests: XCTestCase {
     static let variants: [(runbook: String, variant: String, params: [String])] = [
         ("disaster-recovery", "source-repository", ["source=repository"]),
         ("verify-backup", "source-repository", ["source=repository"]),
+        ("restore-database", "source-repository", ["source=repository"]),
     ]
 
     func testEveryShippedRunbookPlansAsSnapshotted() throws {

@@ -115,6 +115,13 @@ final class RepositoryDisasterRecoveryTests: XCTestCase {
         XCTAssertFalse(audit.contains("AGE-SECRET-KEY"), "the key is in the audit trail")
         XCTAssertTrue(audit.contains("\"event\":\"repository.fetch\""), "the fetch is audited")
 
+        // One database on its own, from the repository, over its current contents.
+        try fresh.psql(Roles.database, "DELETE FROM event_service.organizers")
+        let single = try run(["run", "restore-database", "--param", "source=repository", "--param", "database=\(Roles.database)",
+                              "--param", "backup_dir=\(work)/single"], cluster: fresh, identity: keyText)
+        XCTAssertEqual(single.status, 0, single.output)
+        XCTAssertEqual(try fresh.tableChecksums(Roles.database), before.rows, single.output)
+
         // The monthly test of the offsite copy, recorded where the next restoring host reads it.
         let verify = try run(["run", "verify-backup", "--param", "source=repository", "--param", "database=\(Roles.database)",
                               "--param", "backup_dir=\(work)/verify"], cluster: fresh, identity: keyText)

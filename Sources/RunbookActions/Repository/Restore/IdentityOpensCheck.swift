@@ -34,7 +34,8 @@ struct IdentityOpensCheck: ExecutableAction {
         }
         let databases = (try? call.strings("databases")) ?? []
         let globals = (try? call.bool("globals")) ?? true
-        return "the newest verified dump (by its record's finish time) of each of \(databases.joined(separator: ", "))"
+        let whose = databases.count == 1 ? databases[0] : "each of " + databases.joined(separator: ", ")
+        return "the newest verified dump (by its record's finish time) of \(whose)"
             + (globals ? ", and the newest verified globals dump (the roles)" : "")
     }
 
