@@ -16,7 +16,7 @@
 #               download + decrypt + sha256 of the object, then the same restore.
 # The ratio is mean(repository) / mean(local). Times are whole `runbook run` wall clock.
 #
-# Needs: PostgreSQL 15 server binaries, pgbench, age-keygen, rclone, aws; run as root
+# Needs: PostgreSQL 15 server binaries, pgbench, age-keygen, rclone, aws, bc; run as root
 # (initdb runs as the postgres user).
 set -euo pipefail
 
@@ -26,7 +26,7 @@ rounds=${RUNBOOK_BENCH_ROUNDS:-3}
 pgbin=/usr/lib/postgresql/15/bin
 export PATH="$root/.tools/bin:$PATH"
 
-for tool in "$pgbin/initdb" pgbench age-keygen rclone aws python3; do
+for tool in "$pgbin/initdb" pgbench age-keygen rclone aws bc python3; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 2; }
 done
 if [ -z "${RUNBOOK_BIN:-}" ]; then
