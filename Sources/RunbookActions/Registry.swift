@@ -7,7 +7,7 @@ public enum Registry {
     public static var all: [any ExecutableAction] {
         ShellActions.all + FileActions.all + PostgresActions.all + ComposeActions.all
             + S3Actions.all + HTTPActions.all + RunbookRunActions.all + PITRActions.all
-            + NotifyActions.all + MediaRepositoryActions.all
+            + NotifyActions.all + MediaRepositoryActions.all + RepositoryRestoreActions.all
     }
 
     /// Each element is converted on its own: converting the array as a whole casts every

@@ -25,7 +25,7 @@ final class ScheduleCommandTests: XCTestCase {
     }
 
     func testBackupEverySixHoursMatchesTheGolden() throws {
-        let r = try schedule(["backup", "--profile", "production", "--every", "6h", "--unattended", "retention"])
+        let r = try schedule(["backup", "--profile", "production", "--every", "6h", "--unattended", "retention", "--unattended", "retention-offsite"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let text = r.stdout.replacingOccurrences(of: Self.root, with: "<REPO>")
         if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" { try text.write(toFile: Self.golden, atomically: true, encoding: .utf8) }
@@ -35,7 +35,7 @@ final class ScheduleCommandTests: XCTestCase {
     func testSystemdAnalyzeVerifyAcceptsTheServiceAndTimer() throws {
         let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let analyze else { return XCTFail("systemd-analyze is not installed (apt-get install -y systemd; scripts/setup.sh does)") }
-        let r = try schedule(["backup", "--profile", "production", "--on-calendar", "*-*-* 02:30:00", "--unattended", "retention",
+        let r = try schedule(["backup", "--profile", "production", "--on-calendar", "*-*-* 02:30:00", "--unattended", "retention", "--unattended", "retention-offsite",
                               "--binary", RunbookProcess.binary, "--unit-name", "runbook-test-backup"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let files = Self.files(r.stdout)
@@ -83,11 +83,11 @@ final class ScheduleCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("name each one that may run unattended with --unattended: retention (Deletes backups in"), r.stderr)
         let typo = try schedule(["backup", "--profile", "production", "--every", "24h", "--unattended", "retension"])
         XCTAssertEqual(typo.status, 5)
-        XCTAssertTrue(typo.stderr.contains("--unattended retension names no confirmed step of backup; confirmed steps: retention"), typo.stderr)
+        XCTAssertTrue(typo.stderr.contains("--unattended retension names no confirmed step of backup; confirmed steps: retention, retention-offsite"), typo.stderr)
     }
 
     func testAPeriodThatDividesNoDayIsAUsageError() throws {
-        let r = try schedule(["backup", "--profile", "production", "--every", "7h", "--unattended", "retention"])
+        let r = try schedule(["backup", "--profile", "production", "--every", "7h", "--unattended", "retention", "--unattended", "retention-offsite"])
         XCTAssertEqual(r.status, 64)
         XCTAssertTrue(r.stderr.contains("--every 7h: use a period that divides an hour or a day"), r.stderr)
     }

@@ -12,29 +12,40 @@ final class ShippedRunbookPlanTests: XCTestCase {
         "pitr": ["target_time=2024-01-15T14:30:00Z"],
     ]
 
+    /// Plans of other params worth reviewing: `runbook-variant` snapshots.
+    static let variants: [(runbook: String, variant: String, params: [String])] = [
+        ("disaster-recovery", "source-repository", ["source=repository"]),
+        ("verify-backup", "source-repository", ["source=repository"]),
+        ("restore-database", "source-repository", ["source=repository"]),
+    ]
+
     func testEveryShippedRunbookPlansAsSnapshotted() throws {
         let root = RunbookBinary.repoRoot
         let names = try FileManager.default.contentsOfDirectory(atPath: root + "/runbooks")
             .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
         XCTAssertFalse(names.isEmpty)
+        for name in names { try checkSnapshot(name, params: Self.requiredParams[name] ?? [], file: name) }
+        for v in Self.variants { try checkSnapshot(v.runbook, params: v.params, file: "\(v.runbook).\(v.variant)") }
+    }
+
+    private func checkSnapshot(_ name: String, params: [String], file: String) throws {
+        let root = RunbookBinary.repoRoot
         let update = ProcessInfo.processInfo.environment["UPDATE_SNAPSHOTS"] == "1"
-        for name in names {
-            var args = ["plan", name, "--profile", "production", "--at", "2024-01-15T03:00:00Z", "--state-dir", "/var/lib/runbook"]
-            for p in Self.requiredParams[name] ?? [] { args += ["--param", p] }
-            let out = try RunbookBinary.run(args)
-            XCTAssertEqual(out.status, 0, "\(name): \(out.stderr)")
-            XCTAssertFalse(out.stdout.contains("! cannot plan"), "\(name) has steps that cannot be planned:\n\(out.stdout)")
-            let snapshot = root + "/Tests/Fixtures/plans/\(name).txt"
-            if update {
-                try out.stdout.write(toFile: snapshot, atomically: true, encoding: .utf8)
-                continue
-            }
-            guard let expected = try? String(contentsOfFile: snapshot, encoding: .utf8) else {
-                XCTFail("no snapshot for \(name); run with UPDATE_SNAPSHOTS=1 and review the new file")
-                continue
-            }
-            XCTAssertEqual(out.stdout, expected, "plan of \(name) changed; review and regenerate with UPDATE_SNAPSHOTS=1")
+        var args = ["plan", name, "--profile", "production", "--at", "2024-01-15T03:00:00Z", "--state-dir", "/var/lib/runbook"]
+        for p in params { args += ["--param", p] }
+        let out = try RunbookBinary.run(args)
+        XCTAssertEqual(out.status, 0, "\(name): \(out.stderr)")
+        XCTAssertFalse(out.stdout.contains("! cannot plan"), "\(name) has steps that cannot be planned:\n\(out.stdout)")
+        let snapshot = root + "/Tests/Fixtures/plans/\(file).txt"
+        if update {
+            try out.stdout.write(toFile: snapshot, atomically: true, encoding: .utf8)
+            return
         }
+        guard let expected = try? String(contentsOfFile: snapshot, encoding: .utf8) else {
+            XCTFail("no snapshot for \(file); run with UPDATE_SNAPSHOTS=1 and review the new file")
+            return
+        }
+        XCTAssertEqual(out.stdout, expected, "plan of \(file) changed; review and regenerate with UPDATE_SNAPSHOTS=1")
     }
 
     func testActionReferenceDocMatchesTheDeclarations() throws {

@@ -41,7 +41,7 @@ final class GoldenFixtureTests: XCTestCase {
 
     func testEveryRuleHasAnErrorFixtureThatTriggersIt() throws {
         let loaderRules = ["yaml-syntax", "duplicate-key", "yaml-too-deep", "yaml-too-large", "unknown-key", "type",
-                           "missing-key", "enum", "range", "param-type", "secret-source", "target-kind", "literal-secret", "target-via", "missing-target"]
+                           "missing-key", "enum", "range", "param-type", "secret-source", "target-kind", "literal-secret", "target-via", "target-value", "missing-target"]
         let rules = Set(Validator.rules.map(\.name.rawValue) + loaderRules)
         for rule in rules.sorted() {
             let candidates = Self.errorOutputs.filter { $0.key.hasPrefix("Tests/Fixtures/err/\(rule)") }

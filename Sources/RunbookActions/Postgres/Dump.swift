@@ -18,6 +18,8 @@ struct Dump: ExecutableAction {
             InputSpec("name", .string, "File name; the format's extension is added. Default: DATABASE-RUNID."),
             InputSpec("jobs", .int, default: .int(2), "Parallel jobs for the directory format."),
             InputSpec("compression", .int, "Compression level 0-9 (gzip, custom, directory); default: pg_dump's."),
+            OffsiteDestination.repositoryInput,
+            OffsiteDestination.keepLocalInput,
         ],
         outputs: DumpPipeline.outputs
     )
@@ -74,9 +76,11 @@ struct Dump: ExecutableAction {
             // status already says pg_dump finished. `pg_restore --list` would add a process for nothing.
             readBack = nil
         }
-        return DumpPipeline(database: database, kind: .database, format: format, directory: directory, name: name,
-                            produce: produce, cleanup: cleanup, statistics: .sharedSnapshot(endpoint, database: database), readBack: readBack,
-                            trailer: format == .plain || format == .gzip ? "PostgreSQL database dump complete" : nil)
+        var pipeline = DumpPipeline(database: database, kind: .database, format: format, directory: directory, name: name,
+                                    produce: produce, cleanup: cleanup, statistics: .sharedSnapshot(endpoint, database: database), readBack: readBack,
+                                    trailer: format == .plain || format == .gzip ? "PostgreSQL database dump complete" : nil)
+        pipeline.offsite = try OffsiteDestination.from(call, format: format)
+        return pipeline
     }
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {

@@ -14,6 +14,8 @@ struct DumpGlobals: ExecutableAction {
             InputSpec("name", .string, "File name; .sql is added. Default: globals-RUNID."),
             InputSpec("no_role_passwords", .bool, default: .bool(false),
                       "Leave out password hashes (lets a non-superuser dump roles)."),
+            OffsiteDestination.repositoryInput,
+            OffsiteDestination.keepLocalInput,
         ],
         outputs: DumpPipeline.outputs
     )
@@ -31,9 +33,11 @@ struct DumpGlobals: ExecutableAction {
                                     stdoutFile: (directory as NSString).appendingPathComponent(name))
         dump.stdoutStaysPartial = true
         let version = endpoint.psql(database: admin, sql: ["SELECT json_build_object('server_version', current_setting('server_version'))"])
-        return DumpPipeline(database: "globals", kind: .globals, format: .plain, directory: directory, name: name,
-                            produce: [dump], cleanup: [], statistics: .query(version), readBack: nil,
-                            trailer: "PostgreSQL database cluster dump complete")
+        var pipeline = DumpPipeline(database: "globals", kind: .globals, format: .plain, directory: directory, name: name,
+                                    produce: [dump], cleanup: [], statistics: .query(version), readBack: nil,
+                                    trailer: "PostgreSQL database cluster dump complete")
+        pipeline.offsite = try OffsiteDestination.from(call, format: .plain)
+        return pipeline
     }
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {

@@ -21,5 +21,6 @@ public enum PostgresActions {
         VerifyRestore(),
         RecordVerification(),
         Retention(),
+        RepositoryRetention(),
     ]
 }

@@ -11,10 +11,7 @@ struct RecordVerification: ExecutableAction {
         summary: "Record a restore test (passed or not, restore time) in the artifact's manifest record and the audit trail.",
         inputs: [
             InputSpec("artifact", .path, required: true, "The artifact that was restored."),
-            InputSpec("passed", .bool, default: .bool(true), "Whether the restored data matched."),
-            InputSpec("restore_seconds", .string, "Measured restore time, e.g. ${steps.restore.outputs.seconds}."),
-            InputSpec("detail", .string, "A note kept with the record."),
-        ],
+        ] + RecordVerification.testInputs,
         outputs: [OutputSpec("restore_tests", "How many restore tests the artifact has on record.")]
     )
 
@@ -26,17 +23,28 @@ struct RecordVerification: ExecutableAction {
     }
 
     func recipe(_ call: ResolvedCall, _ context: PlanContext) throws -> Recipe {
-        let path = try call.string("artifact")
+        let located = try ArtifactLocator.at(path: try call.string("artifact"))
+        return Recipe(path: located.path, name: (located.path as NSString).lastPathComponent, store: located.store,
+                      test: try Self.restoreTest(call, context))
+    }
+
+    /// The test the inputs `passed`, `restore_seconds` and `detail` describe, made now by this run.
+    static func restoreTest(_ call: ResolvedCall, _ context: PlanContext) throws -> RestoreTest {
         var seconds: Double?
         if let text = call.optionalString("restore_seconds"), !text.isEmpty {
             guard let s = Double(text), s >= 0 else { throw ActionInputError.invalid("restore_seconds", "\"\(text)\" is not a number of seconds") }
             seconds = s
         }
-        let located = try ArtifactLocator.at(path: path)
-        let test = RestoreTest(at: Date(), restoreSeconds: seconds, passed: try call.bool("passed"),
-                               detail: call.optionalString("detail"), runID: context.runID)
-        return Recipe(path: located.path, name: (located.path as NSString).lastPathComponent, store: located.store, test: test)
+        return RestoreTest(at: Date(), restoreSeconds: seconds, passed: try call.bool("passed"),
+                           detail: call.optionalString("detail"), runID: context.runID)
     }
+
+    /// The inputs describing a test, shared with `repository.record-verification`.
+    static let testInputs = [
+        InputSpec("passed", .bool, default: .bool(true), "Whether the restored data matched."),
+        InputSpec("restore_seconds", .string, "Measured restore time, e.g. ${steps.restore.outputs.seconds}."),
+        InputSpec("detail", .string, "A note kept with the record."),
+    ]
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
         let r = try recipe(call, context)

@@ -37,7 +37,8 @@ struct Retention: ExecutableAction {
     }
 
     func decisions(_ r: Recipe, _ manifest: DumpManifest, now: Date) -> [RetentionPolicy.Decision] {
-        let records = manifest.artifacts.filter { r.database == nil || $0.database == r.database }
+        // Offsite-only records have no file here: the repository's retention decides for them.
+        let records = manifest.artifacts.filter { (r.database == nil || $0.database == r.database) && $0.isLocal }
         return r.policy.decide(records, now: now) { DurableFiles.exists((r.store.directory as NSString).appendingPathComponent($0.path)) }
     }
 

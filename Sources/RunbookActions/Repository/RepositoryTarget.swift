@@ -20,7 +20,8 @@ public struct RepositoryTarget: TargetConfiguration, Hashable {
         TargetKeySpec("prefix", .string, "Key prefix of everything the repository writes, e.g. `aqstream/`; none when absent."),
         TargetKeySpec("access_key", .credential, required: true, "Access key id, literal or `${secrets.NAME}`."),
         TargetKeySpec("secret_key", .secret, required: true, "Secret access key, as `${secrets.NAME}`."),
-        TargetKeySpec("recipients", .stringList, required: true, "age X25519 recipients (`age1...`, from `age-keygen -y`); every object is encrypted to all of them. Public keys: they may be written literally."),
+        TargetKeySpec("recipients", .stringList, required: true, "age X25519 recipients (`age1...`, from `age-keygen -y`); every object is encrypted to all of them. Public keys: they may be written literally.",
+                      check: RecipientKeyCheck.problem),
     ])
 
     public var endpoint: String

@@ -25,6 +25,7 @@ public enum RuleID: String, CaseIterable, Sendable, Codable, CustomStringConvert
     case secretSource = "secret-source"
     case targetKind = "target-kind"
     case targetVia = "target-via"
+    case targetValue = "target-value"
     case literalSecret = "literal-secret"
 
     // Validation rules over a loaded runbook (one file each, in Validation/Rules)
@@ -79,6 +80,7 @@ public enum RuleID: String, CaseIterable, Sendable, Codable, CustomStringConvert
         case .secretSource: return "A secret has neither env nor file to read it from."
         case .targetKind: return "A profile target does not have exactly one known kind."
         case .targetVia: return "A target key is written with a via it does not apply to."
+        case .targetValue: return "A target key's value is malformed for its kind (an age recipient that does not parse, for example)."
         case .literalSecret: return "A profile key that must be ${secrets.NAME} holds a literal value."
         case .nameMismatch: return "A runbook's or profile's name differs from its file name."
         case .invalidStepID: return "A step id is not lowercase letters, digits, - and _."

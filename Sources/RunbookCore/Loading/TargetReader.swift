@@ -59,7 +59,8 @@ enum TargetReader {
         guard let node = r.node(key.name) else { return key.defaultValue.map { .string($0) } }
         switch key.type {
         case .string, .target:
-            return r.string(key.name).map { .string($0) }
+            guard let s = r.string(key.name) else { return nil }
+            return checked(key, [Named(s, at: node.location)], &diags) ? .string(s) : nil
         case .int(let min, let max):
             guard let i = r.int(key.name, min: min) else { return nil }
             if let max, i > max {
@@ -68,7 +69,8 @@ enum TargetReader {
             }
             return .int(i)
         case .stringList:
-            return r.stringList(key.name).map { .strings($0.map(\.name)) }
+            guard let items = r.stringList(key.name) else { return nil }
+            return checked(key, items, &diags) ? .strings(items.map(\.name)) : nil
         case .oneOf(let values):
             guard let s = r.string(key.name) else { return nil }
             guard values.contains(s) else {
@@ -82,6 +84,19 @@ enum TargetReader {
         case .credential:
             return credential(node).map { .credential($0) }
         }
+    }
+
+    /// The key's own check of each value (`TargetKeySpec.check`); false after a diagnostic.
+    static func checked(_ key: TargetKeySpec, _ values: [Named], _ diags: inout [Diagnostic]) -> Bool {
+        guard let check = key.check else { return true }
+        var fine = true
+        for value in values {
+            if let problem = check(value.name) {
+                diags.append(.error(.targetValue, "\"\(key.name)\": \(problem)", at: value.location))
+                fine = false
+            }
+        }
+        return fine
     }
 
     /// Keys limited to another via than the chosen one, and keys the chosen via needs.

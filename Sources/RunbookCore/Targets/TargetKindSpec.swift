@@ -34,12 +34,19 @@ public struct TargetKeySpec: Sendable {
     /// For people: the schema's hover text and the docs' table cell (Markdown).
     public var summary: String
 
-    public init(_ name: String, _ type: TargetKeyType, required: Bool = false, default defaultValue: String? = nil, _ summary: String) {
+    /// Checks one written value (each item of a list) beyond its type: the problem in words,
+    /// or nil when it is fine. Reported as `target-value` at the value, so a malformed key is
+    /// refused when the profile loads, before anything runs.
+    public var check: (@Sendable (String) -> String?)?
+
+    public init(_ name: String, _ type: TargetKeyType, required: Bool = false, default defaultValue: String? = nil, _ summary: String,
+                check: (@Sendable (String) -> String?)? = nil) {
         self.name = name
         self.type = type
         self.required = required
         self.defaultValue = defaultValue
         self.summary = summary
+        self.check = check
     }
 }
 

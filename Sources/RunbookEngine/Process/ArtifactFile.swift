@@ -76,7 +76,8 @@ final class ArtifactFile: @unchecked Sendable {
             unlink(partialPath)
             throw ProcessRunnerError.outputFailed("\(partialPath): \(failure)")
         }
-        guard fsync(descriptor.rawValue) == 0 else {
+        // EINVAL: a FIFO (a dump streamed to the repository), which has nothing to sync.
+        guard fsync(descriptor.rawValue) == 0 || errno == EINVAL else {
             let e = String(cString: strerror(errno))
             unlink(partialPath)
             throw ProcessRunnerError.outputFailed("fsync \(partialPath): \(e)")

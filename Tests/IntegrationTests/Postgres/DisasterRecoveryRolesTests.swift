@@ -29,9 +29,9 @@ final class DisasterRecoveryRolesTests: XCTestCase {
         // The old server: roles, owners, grants, data; then `backup`, as the nightly job runs it.
         let old = try PostgresCluster()
         defer { old.stop() }
-        try createOwnedDatabase(old)
-        let before = try snapshot(old)
-        let backup = try runbook(["run", "backup", "--param", "databases=\(Self.database)", "--param", "backup_dir=\(backups)",
+        try Self.createOwnedDatabase(old)
+        let before = try Self.snapshot(old)
+        let backup = try Self.runbook(["run", "backup", "--param", "databases=\(Self.database)", "--param", "backup_dir=\(backups)",
                                   "--param", "bucket=\(Self.bucket)"], profile: profile(old, s3: s3, app: nil, dir: work), state: state,
                                  secrets: secrets(old, s3))
         XCTAssertEqual(backup.status, 0, backup.output)
@@ -45,12 +45,12 @@ final class DisasterRecoveryRolesTests: XCTestCase {
         let health = try HealthEndpoint(cluster: fresh, s3: s3, databases: [Self.database])
         defer { health.stop() }
 
-        let recovery = try runbook(["run", "disaster-recovery", "--param", "manage_stack=false", "--param", "databases=\(Self.database)",
+        let recovery = try Self.runbook(["run", "disaster-recovery", "--param", "manage_stack=false", "--param", "databases=\(Self.database)",
                                     "--param", "backup_dir=\(backups)", "--param", "bucket=\(Self.bucket)"],
                                    profile: profile(fresh, s3: s3, app: health.url, dir: work), state: state, secrets: secrets(fresh, s3))
         XCTAssertEqual(recovery.status, 0, recovery.output)
 
-        let after = try snapshot(fresh)
+        let after = try Self.snapshot(fresh)
         XCTAssertEqual(after.roles, before.roles, "role attributes, settings, comments and password hashes")
         XCTAssertEqual(after.memberships, before.memberships)
         XCTAssertEqual(after.owners, before.owners, "owners of the schemas, tables, sequences and functions")
@@ -80,7 +80,7 @@ final class DisasterRecoveryRolesTests: XCTestCase {
 
     // MARK: - The database
 
-    func createOwnedDatabase(_ cluster: PostgresCluster) throws {
+    static func createOwnedDatabase(_ cluster: PostgresCluster) throws {
         try cluster.psql("postgres", """
             CREATE ROLE event_owner LOGIN PASSWORD 'event-owner-pw' CONNECTION LIMIT 20;
             CREATE ROLE app_reader NOLOGIN;
@@ -117,7 +117,7 @@ final class DisasterRecoveryRolesTests: XCTestCase {
     }
 
     /// Catalog facts compared by name (never by oid, which a new cluster renumbers).
-    func snapshot(_ cluster: PostgresCluster) throws -> Snapshot {
+    static func snapshot(_ cluster: PostgresCluster) throws -> Snapshot {
         let roles = Self.appRoles.map { "'\($0)'" }.joined(separator: ",")
         let schemas = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
         return Snapshot(
@@ -184,7 +184,7 @@ final class DisasterRecoveryRolesTests: XCTestCase {
         ["RUNBOOK_TEST_PG_PASSWORD": cluster.password, "RUNBOOK_TEST_S3_ACCESS_KEY": s3.accessKey, "RUNBOOK_TEST_S3_SECRET_KEY": s3.secretKey]
     }
 
-    func runbook(_ args: [String], profile: String, state: String, secrets: [String: String]) throws -> PostgresRunbookCLITests.CLIResult {
+    static func runbook(_ args: [String], profile: String, state: String, secrets: [String: String]) throws -> PostgresRunbookCLITests.CLIResult {
         let log = state + "-" + UUID().uuidString.prefix(6) + ".log"
         var env = ProcessInfo.processInfo.environment
         env.merge(secrets) { _, new in new }

@@ -17,7 +17,7 @@ struct DumpManifest: Codable, Sendable, Equatable {
 
     /// The newest verified artifact of `database`, by the manifest's finish time.
     func latestVerified(database: String, kind: DumpRecord.Kind = .database) -> DumpRecord? {
-        artifacts.filter { $0.database == database && $0.kind == kind && $0.verified }
+        artifacts.filter { $0.database == database && $0.kind == kind && $0.verified && $0.isLocal }
             .max { ($0.finishedAt, $0.path) < ($1.finishedAt, $1.path) }
     }
 }
@@ -50,6 +50,11 @@ struct DumpRecord: Codable, Sendable, Equatable {
     var runID: String?
     /// Restore tests (`postgres.record-verification`), oldest first: the RTO evidence.
     var restoreTests: [RestoreTest] = []
+    /// The copy pushed to the offsite repository, when there is one.
+    var offsite: OffsiteCopy?
+    /// False when the artifact went only to the repository (`keep_local: false`): there is no
+    /// local file, so `latest`, local retention's floor and restores never pick it here.
+    var isLocal: Bool { offsite?.localCopy ?? true }
 
     enum CodingKeys: String, CodingKey {
         case database, kind, format, path, size, sha256
@@ -60,6 +65,7 @@ struct DumpRecord: Codable, Sendable, Equatable {
         case verified
         case runID = "run_id"
         case restoreTests = "restore_tests"
+        case offsite
     }
 
     init(database: String, kind: Kind, format: DumpFormat, path: String, size: Int64, sha256: String,
@@ -95,6 +101,35 @@ struct DumpRecord: Codable, Sendable, Equatable {
         verified = try c.decodeIfPresent(Bool.self, forKey: .verified) ?? false
         runID = try c.decodeIfPresent(String.self, forKey: .runID)
         restoreTests = try c.decodeIfPresent([RestoreTest].self, forKey: .restoreTests) ?? []
+        offsite = try c.decodeIfPresent(OffsiteCopy.self, forKey: .offsite)
+    }
+
+    /// The record as the repository carries it (entry metadata `record`): what a restoring host
+    /// writes into its own manifest once it fetched the file, so without the offsite details.
+    var portable: DumpRecord {
+        var copy = self
+        copy.offsite = nil
+        return copy
+    }
+}
+
+/// Where an artifact's offsite copy is: its repository entry and the ciphertext's facts (the
+/// plaintext's are the record's own `size` and `sha256`).
+struct OffsiteCopy: Codable, Sendable, Equatable {
+    /// The entry's name in the repository, `dumps/NAME`.
+    var name: String
+    /// The object's S3 key.
+    var key: String
+    var ciphertextSize: Int64
+    var ciphertextSHA256: String
+    /// False when no local file was kept.
+    var localCopy: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case name, key
+        case ciphertextSize = "ciphertext_size"
+        case ciphertextSHA256 = "ciphertext_sha256"
+        case localCopy = "local_copy"
     }
 }
 

@@ -36,6 +36,8 @@ struct DumpPipeline: Sendable {
     var readBack: CommandLine?
     /// The text a SQL dump ends with when pg_dump finished writing it.
     var trailer: String?
+    /// The offsite repository the artifact is pushed to, if any (`DumpPipeline+Offsite`).
+    var offsite: OffsiteDestination? = nil
 
     /// Where the manifest's facts about the source come from.
     enum Statistics: Sendable {
@@ -52,6 +54,9 @@ struct DumpPipeline: Sendable {
         OutputSpec("sha256", "Its sha256 (for a directory archive, of its file listing with per-file sha256)."),
         OutputSpec("size", "Its size in bytes."),
         OutputSpec("format", "Its format."),
+        OutputSpec("offsite", "With a repository: the entry's name there (`dumps/NAME`); empty without."),
+        OutputSpec("ciphertext_sha256", "With a repository: the sha256 of the encrypted object."),
+        OutputSpec("ciphertext_size", "With a repository: the encrypted object's size in bytes."),
     ]
 
     var finalPath: String { (directory as NSString).appendingPathComponent(name) }
@@ -97,6 +102,7 @@ struct DumpPipeline: Sendable {
         if !producedFromStdout { after += "; sha256 of its files" }
         after += "; fsync; then, back to back, rename \(name).partial to \(name) and record it in \((directory as NSString).appendingPathComponent(DumpManifest.fileName)). On any failure remove \(name) and \(name).partial"
         let sweep = "first remove what killed dumps left in \(directory): each .NAME.inflight claim whose run is no longer running, with its NAME.partial and, unless the manifest lists it, NAME (each removal goes to the audit trail); then claim \(name) for this run"
+        if let offsite { return [.builtin(sweep)] + ops + offsitePlanned(offsite, localSteps: after) }
         return [.builtin(sweep)] + ops + [.builtin(after)]
     }
 
@@ -143,7 +149,10 @@ struct DumpPipeline: Sendable {
         }
     }
 
-    private func produceAndRecord(_ store: ManifestStore, _ context: RunContext) async throws -> ActionResult {
+    /// Runs the producers and, alongside, the statistics; then the cleanup processes.
+    /// A producer's failure is returned in `Produced`, not thrown.
+    func produceWithStatistics(_ context: RunContext) async throws
+        -> (Produced, Result<TableStatistics.Snapshot, Error>, started: Date, finished: Date) {
         let started = Date()
         let produced: Produced
         let counted: Result<TableStatistics.Snapshot, Error>
@@ -166,10 +175,14 @@ struct DumpPipeline: Sendable {
         for command in cleanup {
             _ = try? await PostgresExecution.run(command, in: context)
         }
-        if let failure = produced.failure { throw failure }
-        let finished = Date()
-        try Task.checkCancellation()
+        return (produced, counted, started, Date())
+    }
 
+    private func produceAndRecord(_ store: ManifestStore, _ context: RunContext) async throws -> ActionResult {
+        if let offsite, !offsite.keepLocal { return try await streamOffsiteAndRecord(offsite, store, context) }
+        let (produced, counted, started, finished) = try await produceWithStatistics(context)
+        if let failure = produced.failure { throw failure }
+        try Task.checkCancellation()
         guard DurableFiles.exists(partialPath) else {
             throw Failure(message: "the dump exited 0 but \(partialPath) is missing")
         }
@@ -215,14 +228,24 @@ struct DumpPipeline: Sendable {
             "seconds": .string(PostgresExecution.seconds(finished.timeIntervalSince(started))),
         ])
         let tables = kind == .database ? ", \(statistics.rowCounts.count) tables counted" : ""
-        return ActionResult(succeeded: true, outputs: outputs(record),
-                            message: "\(finalPath): \(size) bytes, sha256 \(sha256.prefix(12))…\(tables)",
-                            exitStatus: 0, outputBytes: Int(size))
+        var result = ActionResult(succeeded: true, outputs: outputs(record),
+                                  message: "\(finalPath): \(size) bytes, sha256 \(sha256.prefix(12))…\(tables)",
+                                  exitStatus: 0, outputBytes: Int(size))
+        if let offsite { try await pushFinishedArtifact(record, to: offsite, store, context, result: &result) }
+        return result
     }
 
-    private func outputs(_ record: DumpRecord) -> [String: Value] {
-        ["path": .string(finalPath), "sha256": .string(record.sha256), "size": .int(Int(record.size)),
-         "format": .string(record.format.rawValue)]
+    func outputs(_ record: DumpRecord) -> [String: Value] {
+        var values: [String: Value] = [
+            "path": .string(record.isLocal ? finalPath : ""), "sha256": .string(record.sha256), "size": .int(Int(record.size)),
+            "format": .string(record.format.rawValue),
+        ]
+        if let copy = record.offsite {
+            values["offsite"] = .string(copy.name)
+            values["ciphertext_sha256"] = .string(copy.ciphertextSHA256)
+            values["ciphertext_size"] = .int(Int(copy.ciphertextSize))
+        }
+        return values
     }
 
     struct Produced: Sendable {
@@ -262,7 +285,7 @@ struct DumpPipeline: Sendable {
     }
 
     /// Reads the finished artifact back as its format before it may be called complete.
-    private func readBack(_ path: String, _ context: RunContext) async throws {
+    func readBack(_ path: String, _ context: RunContext) async throws {
         let found: DumpFormat
         do {
             found = try DumpSniffer.sniff(path: path)
@@ -302,8 +325,12 @@ struct DumpPipeline: Sendable {
     /// returns its outputs instead of failing on the existing file.
     private func resumedResult(_ store: ManifestStore, _ context: RunContext) throws -> ActionResult? {
         let manifest = try store.read()
+        if let record = manifest.record(named: name), record.runID == context.plan.runID, !record.isLocal, let copy = record.offsite {
+            return ActionResult(succeeded: true, outputs: outputs(record),
+                                message: "\(copy.name) was already pushed by this run (sha256 \(record.sha256.prefix(12))…)", exitStatus: 0)
+        }
         guard DurableFiles.exists(finalPath), let record = manifest.record(named: name),
-              record.runID == context.plan.runID, record.verified else { return nil }
+              record.runID == context.plan.runID, record.verified, offsite == nil || record.offsite != nil else { return nil }
         guard (try? DumpDigest.sha256(of: finalPath)) == record.sha256 else { return nil }
         return ActionResult(succeeded: true, outputs: outputs(record),
                             message: "\(finalPath) was already completed by this run (sha256 \(record.sha256.prefix(12))…)",
