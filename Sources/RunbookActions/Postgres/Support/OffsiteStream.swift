@@ -90,6 +90,13 @@ final class OffsiteStream: @unchecked Sendable {
         defer { buffer.deallocate() }
         var poller = pollfd(fd: source, events: Int16(POLLIN), revents: 0)
         while true {
+            // Poll first: a read of a FIFO no writer has opened yet returns 0 at once, which is
+            // not the end. poll reports a hang-up only after a writer came and went.
+            poller.revents = 0
+            if poll(&poller, 1, -1) < 0 {
+                if errno == EINTR { continue }
+                break
+            }
             let n = read(source, buffer.baseAddress, size)
             if n > 0 {
                 let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
@@ -98,14 +105,7 @@ final class OffsiteStream: @unchecked Sendable {
                 continue
             }
             if n == 0 { break }
-            if errno == EINTR { continue }
-            if errno == EAGAIN {
-                // Before any writer opened the FIFO poll reports nothing (no hang-up yet), so
-                // this waits for the producer rather than seeing a false end.
-                poller.revents = 0
-                _ = poll(&poller, 1, -1)
-                continue
-            }
+            if errno == EINTR || errno == EAGAIN { continue }
             break
         }
         close(source)
