@@ -122,8 +122,11 @@ final class OffsiteStream: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if head.count < Self.headBytes { head.append(contentsOf: chunk.prefix(Self.headBytes - head.count)) }
-        tail.append(contentsOf: chunk.suffix(Self.tailBytes))
-        if tail.count > Self.tailBytes { tail.removeFirst(tail.count - Self.tailBytes) }
+        // A fresh Data each time: removeFirst on a Data only moves its start, and appending
+        // behind it grows the same storage, by up to 4 KiB per read for the whole stream.
+        var recent = tail
+        recent.append(contentsOf: chunk.suffix(Self.tailBytes))
+        tail = Data(recent.suffix(Self.tailBytes))
     }
 
     /// Once the push stopped reading (it failed), the rest is drained and dropped so that the
