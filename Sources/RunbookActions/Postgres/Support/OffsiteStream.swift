@@ -14,6 +14,7 @@ import Glibc
 final class OffsiteStream: @unchecked Sendable {
     static let headBytes = 64
     static let tailBytes = 4096
+    static let pipeCapacity = 1 << 20
 
     let fifoPath: String
     /// What `RepositoryStore.push` reads.
@@ -49,6 +50,9 @@ final class OffsiteStream: @unchecked Sendable {
         }
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        // 1 MiB (F_SETPIPE_SZ, Linux): the push then reads pieces as large as from a file,
+        // not 64 KiB ones, each of which costs a 1 MiB read buffer in FileHandle.
+        _ = fcntl(fds[1], 1031, Int32(Self.pipeCapacity))
         sink = fds[1]
         pushInput = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
         Thread.detachNewThread { [self] in relay() }
@@ -90,6 +94,13 @@ final class OffsiteStream: @unchecked Sendable {
         defer { buffer.deallocate() }
         var poller = pollfd(fd: source, events: Int16(POLLIN), revents: 0)
         while true {
+            // Poll first: a read of a FIFO no writer has opened yet returns 0 at once, which is
+            // not the end. poll reports a hang-up only after a writer came and went.
+            poller.revents = 0
+            if poll(&poller, 1, -1) < 0 {
+                if errno == EINTR { continue }
+                break
+            }
             let n = read(source, buffer.baseAddress, size)
             if n > 0 {
                 let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
@@ -98,14 +109,7 @@ final class OffsiteStream: @unchecked Sendable {
                 continue
             }
             if n == 0 { break }
-            if errno == EINTR { continue }
-            if errno == EAGAIN {
-                // Before any writer opened the FIFO poll reports nothing (no hang-up yet), so
-                // this waits for the producer rather than seeing a false end.
-                poller.revents = 0
-                _ = poll(&poller, 1, -1)
-                continue
-            }
+            if errno == EINTR || errno == EAGAIN { continue }
             break
         }
         close(source)
@@ -118,8 +122,11 @@ final class OffsiteStream: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if head.count < Self.headBytes { head.append(contentsOf: chunk.prefix(Self.headBytes - head.count)) }
-        tail.append(contentsOf: chunk.suffix(Self.tailBytes))
-        if tail.count > Self.tailBytes { tail.removeFirst(tail.count - Self.tailBytes) }
+        // A fresh Data each time: removeFirst on a Data only moves its start, and appending
+        // behind it grows the same storage, by up to 4 KiB per read for the whole stream.
+        var recent = tail
+        recent.append(contentsOf: chunk.suffix(Self.tailBytes))
+        tail = Data(recent.suffix(Self.tailBytes))
     }
 
     /// Once the push stopped reading (it failed), the rest is drained and dropped so that the
