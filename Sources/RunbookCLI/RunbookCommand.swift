@@ -23,6 +23,8 @@ public struct RunbookCommand: AsyncParsableCommand {
             AuditCommand.self,
             HistoryCommand.self,
             ShowCommand.self,
+            WalPushCommand.self,
+            WalFetchCommand.self,
         ]
     )
 
