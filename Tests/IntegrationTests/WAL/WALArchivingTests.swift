@@ -5,20 +5,7 @@ import XCTest
 /// A real PostgreSQL 15 archiving with `archive_command = 'runbook wal-push ...'` into a real
 /// `rclone serve s3` repository, and recovering with `restore_command = 'runbook wal-fetch ...'`
 /// after the host's data directory, base backup and archive are gone.
-final class WALArchivingTests: XCTestCase {
-    var cluster: PITRCluster!
-    var repository: WALRepositoryFixture!
-
-    override func setUp() async throws {
-        cluster = try PITRCluster()
-        repository = try await WALRepositoryFixture(owner: PITRCluster.osUserName)
-    }
-
-    override func tearDown() async throws {
-        cluster?.shutdown()
-        await repository?.close()
-    }
-
+final class WALArchivingTests: WALClusterTestCase {
     var binary: String { get throws { try RunbookCLI.binary() } }
 
     /// archive_mode on, archive_command = wal-push (PostgreSQL runs it as the server user).

@@ -104,6 +104,12 @@ public final class WALArchive: @unchecked Sendable {
         _ = try decryptor.update(try await client.sendForBody(request))
     }
 
+    /// Whether `name` is archived (one LIST of its prefix).
+    public func isArchived(_ name: String) async throws -> Bool {
+        try Self.checkName(name)
+        return try await !find(name).isEmpty
+    }
+
     /// Every archived file, sorted by name.
     public func list() async throws -> [Stored] {
         try await client.listObjects(bucket: config.bucket, prefix: walPrefix).compactMap { object in
