@@ -54,16 +54,9 @@ final class WALArchivingTests: WALClusterTestCase {
         try cluster.psql("CREATE TABLE accounts (id int primary key, balance int); CREATE TABLE events (id bigserial primary key, body text)")
         try cluster.psql("INSERT INTO accounts SELECT g, g * 10 FROM generate_series(1, 500) g")
 
-        // A base backup into the repository (base/ namespace); WAL comes only from the repository (-X none).
         let local = cluster.root + "/base"
-        try PITRCluster.asUser(["mkdir", "-m", "0700", local])
-        try PITRCluster.asUser(["pg_basebackup", "-h", cluster.socketDir, "-p", String(cluster.port), "-U", PITRCluster.superuser,
-                                "-D", local, "-F", "t", "-X", "none", "-c", "fast"])
-        let store = try RepositoryStore(config: repository.config)
+        let store = try await baseBackupToTheRepository(through: local)
         defer { Task { await store.shutdown() } }
-        let input = try XCTUnwrap(FileHandle(forReadingAtPath: local + "/base.tar"))
-        try await store.push(name: "base/test-1/base.tar", from: input)
-        try input.close()
 
         try cluster.psql("UPDATE accounts SET balance = balance + 1 WHERE id <= 250; INSERT INTO events (body) SELECT 'one ' || g FROM generate_series(1, 300) g")
         let afterBatch1 = try TableChecksums.of { try cluster.psql($0) }
@@ -91,9 +84,64 @@ final class WALArchivingTests: WALClusterTestCase {
         XCTAssertEqual(try TableChecksums.of { try cluster.psql($0) }, afterBatch1, "between the batches: batch 1 only")
     }
 
+    /// A base backup into the repository (base/ namespace), through `local`; WAL comes only
+    /// from the repository (-X none).
+    func baseBackupToTheRepository(through local: String) async throws -> RepositoryStore {
+        try PITRCluster.asUser(["mkdir", "-m", "0700", local])
+        try PITRCluster.asUser(["pg_basebackup", "-h", cluster.socketDir, "-p", String(cluster.port), "-U", PITRCluster.superuser,
+                                "-D", local, "-F", "t", "-X", "none", "-c", "fast"])
+        let store = try RepositoryStore(config: repository.config)
+        let input = try XCTUnwrap(FileHandle(forReadingAtPath: local + "/base.tar"))
+        try await store.push(name: "base/test-1/base.tar", from: input)
+        try input.close()
+        return store
+    }
+
+    func testATamperedSegmentStopsRecoveryWithTheServersErrorInsteadOfEndingItEarly() async throws {
+        try archiveToTheRepository(timeout: 60)
+        try cluster.psql("CREATE TABLE accounts (id int primary key, balance int)")
+        let store = try await baseBackupToTheRepository(through: cluster.root + "/base")
+        defer { Task { await store.shutdown() } }
+        try cluster.psql("INSERT INTO accounts SELECT g, g FROM generate_series(1, 500) g")
+        let last = try cluster.psql("SELECT pg_walfile_name(pg_switch_wal())")
+        _ = try await waitUntilArchived(last, within: 30)
+        let archived = try await repository.keys()
+        let key = try XCTUnwrap(archived.first { $0.hasPrefix("prod/wal/\(last).") })
+        var stored = try await repository.download(key)
+        stored[stored.count / 2] ^= 0x01
+        try await repository.upload(key, stored)
+
+        try cluster.stopFast()
+        try FileManager.default.removeItem(atPath: cluster.dataDir)
+        try await startRecovery(from: store, target: nil)
+        // Exit 126 from wal-fetch: the server stops with FATAL rather than promoting without the rows.
+        let deadline = Date().addingTimeInterval(60)
+        while cluster.isRunning, Date() < deadline { try await Task.sleep(nanoseconds: 200_000_000) }
+        let log = (try? String(contentsOfFile: cluster.logFile, encoding: .utf8)) ?? ""
+        XCTAssertFalse(cluster.isRunning, "the server went on after a tampered segment; log:\n\(log.suffix(2000))")
+        XCTAssertTrue(log.contains("runbook wal-fetch: error: \(last): "), String(log.suffix(2000)))
+        // PostgreSQL words exit status 126 as the shell's "command not executable".
+        XCTAssertTrue(log.contains("FATAL:  could not restore file \"\(last)\" from archive: command not executable"),
+                      String(log.suffix(2000)))
+        XCTAssertFalse(log.contains("archive recovery complete"), "recovery must not end (and promote) at the damaged segment")
+    }
+
     /// The bare-host restore: the base backup fetched (and verified) from the repository into a
     /// fresh data directory, restore_command = wal-fetch, recovery to `target` or the end.
     func recover(from store: RepositoryStore, target: Instant?) async throws {
+        try await startRecovery(from: store, target: target)
+        let deadline = Date().addingTimeInterval(60)
+        while (try? cluster.psql("SELECT pg_is_in_recovery()")) != "f" {
+            guard Date() < deadline else {
+                let log = (try? String(contentsOfFile: cluster.logFile, encoding: .utf8))?.suffix(2000) ?? ""
+                return XCTFail("recovery did not end; log:\n\(log)")
+            }
+            try await Task.sleep(nanoseconds: 200_000_000)
+        }
+    }
+
+    /// Fetches the base backup into a fresh data directory and starts the server in recovery.
+    func startRecovery(from store: RepositoryStore, target: Instant?) async throws {
         let fetched = cluster.root + "/fetched.tar"
         try await store.pull(name: "base/test-1/base.tar", to: fetched, identities: try AgeIdentityFile.load(path: repository.identityPath))
         try PostgresCluster.sh(["chown", PITRCluster.osUserName, fetched])
@@ -114,14 +162,7 @@ final class WALArchivingTests: WALClusterTestCase {
         try auto.write(contentsOf: Data(settings.utf8))
         try auto.close()
         try PITRCluster.asUser(["touch", cluster.dataDir + "/recovery.signal"])
-        try cluster.start()
-        let deadline = Date().addingTimeInterval(60)
-        while (try? cluster.psql("SELECT pg_is_in_recovery()")) != "f" {
-            guard Date() < deadline else {
-                let log = (try? String(contentsOfFile: cluster.logFile, encoding: .utf8))?.suffix(2000) ?? ""
-                return XCTFail("recovery did not end; log:\n\(log)")
-            }
-            try await Task.sleep(nanoseconds: 200_000_000)
-        }
+        // pg_ctl -w fails when the server stops during recovery; callers look at what happened.
+        try? cluster.start()
     }
 }
