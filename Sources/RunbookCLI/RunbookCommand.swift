@@ -25,6 +25,8 @@ public struct RunbookCommand: AsyncParsableCommand {
             ShowCommand.self,
             InfoCommand.self,
             ScheduleCommand.self,
+            WalPushCommand.self,
+            WalFetchCommand.self,
         ]
     )
 

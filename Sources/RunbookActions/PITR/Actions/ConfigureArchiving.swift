@@ -2,14 +2,16 @@ import Foundation
 import RunbookCore
 import RunbookEngine
 
-/// `pitr.configure-archiving`: turn on continuous WAL archiving to a directory with ALTER
+/// `pitr.configure-archiving`: turn on continuous WAL archiving, to a directory or to the
+/// offsite repository (`runbook wal-push`, configured by a private file it writes), with ALTER
 /// SYSTEM, restarting the server only when `wal_level` or `archive_mode` must change.
 /// Whether segments really arrive is the job of the `pitr.archive-receives` check (use it as
 /// the step's `verify:`).
 struct ConfigureArchiving: PITRAction {
-    let spec = ActionSpec("pitr.configure-archiving", summary: "Enable WAL archiving to a directory (wal_level, archive_mode, archive_command, archive_timeout) with ALTER SYSTEM; restart if needed.", inputs: [
+    let spec = ActionSpec("pitr.configure-archiving", summary: "Enable WAL archiving to a directory or the repository (wal_level, archive_mode, archive_command, archive_timeout) with ALTER SYSTEM; restart if needed.", inputs: [
         PITRServer.targetInput,
-        InputSpec("archive_dir", .path, required: true, "Archive directory on the server's machine; created (0700, owned by the server user) if missing."),
+        InputSpec("archive_dir", .path, "Archive directory on the server's machine; created (0700, owned by the server user) if missing. Give either this or repository."),
+    ] + ArchiveDestination.inputs + [
         InputSpec("archive_timeout", .duration, default: .string("60s"), "Force a segment switch after this long with unarchived writes: the bound on data lost at a crash (RPO). Each switch archives a whole segment (16 MB)."),
         InputSpec("wal_level", .oneOf(["replica", "logical"]), default: .string("replica"), "At least this wal_level; a server already at `logical` stays there."),
         InputSpec("restart", .bool, default: .bool(true), "Restart the server when wal_level or archive_mode changed (they need one). When false, such a change fails the step instead."),
@@ -27,15 +29,16 @@ struct ConfigureArchiving: PITRAction {
     struct Commands {
         let currentSettings: CommandLine
         let owner: CommandLine
-        let makeArchive: CommandLine
-        let archiveWritable: CommandLine
+        /// Directory: create it, check it is writable. Repository: the binary runs as the
+        /// owner, and the configuration is written (stdin: a 0600 local file).
+        let prepare: [(CommandLine, String)]
+        let probedDirectory: String
         let alter: CommandLine
         let restart: CommandLine
     }
 
-    func commands(_ call: ResolvedCall, _ server: PITRServer, owner: String, walLevel: String) throws -> Commands {
-        let dir = try call.string("archive_dir")
-        try ArchiveCommands.validate(archiveDir: dir)
+    func commands(_ call: ResolvedCall, _ server: PITRServer, owner: String, walLevel: String, configFile: String? = nil) throws -> Commands {
+        let destination = try ArchiveDestination(call)
         let timeout = try call.duration("archive_timeout")
         guard timeout >= 1 else { throw ActionInputError.invalid("archive_timeout", "must be at least 1s (0 turns the RPO bound off)") }
         let dataDir = try server.dataDir()
@@ -43,17 +46,38 @@ struct ConfigureArchiving: PITRAction {
         let alter = [
             "ALTER SYSTEM SET wal_level = \(SQLText.literal(walLevel))",
             "ALTER SYSTEM SET archive_mode = 'on'",
-            "ALTER SYSTEM SET archive_command = \(SQLText.literal(ArchiveCommands.archiveCommand(archiveDir: dir)))",
+            "ALTER SYSTEM SET archive_command = \(SQLText.literal(destination.archiveCommand))",
             "ALTER SYSTEM SET archive_timeout = \(SQLText.literal("\(Int(timeout))s"))",
             "SELECT pg_reload_conf()",
         ]
         return Commands(
             currentSettings: server.psql([settingsSQL]),
             owner: server.ownerQuery(dataDir),
-            makeArchive: server.onHost(["mkdir", "-p", "-m", "0700", "--", dir], as: owner),
-            archiveWritable: server.onHost(["test", "-d", dir, "-a", "-w", dir], as: owner),
+            prepare: prepare(destination, server, owner: owner, configFile: configFile),
+            probedDirectory: Self.probedDirectory(destination),
             alter: server.psql(alter),
             restart: try server.restart(as: owner, logFile: try server.logFile(call), timeout: Int(try call.duration("restart_timeout"))))
+    }
+
+    func prepare(_ destination: ArchiveDestination, _ server: PITRServer, owner: String, configFile: String?) -> [(CommandLine, String)] {
+        switch destination {
+        case .directory(let dir):
+            return [(server.onHost(["mkdir", "-p", "-m", "0700", "--", dir], as: owner), "creating the archive directory \(dir)"),
+                    (server.onHost(["test", "-d", dir, "-a", "-w", dir], as: owner), "the archive directory \(dir) must be a directory the server user \(owner) can write")]
+        case .repository(_, let binary, let config):
+            // Written through a temporary name and renamed, umask 077 from the start: the
+            // credentials are never readable by anyone else, not even for a moment.
+            let write = ["sh", "-c", "umask 077 && cat > \"$1.tmp\" && mv -f -- \"$1.tmp\" \"$1\"", "sh", config]
+            return [(server.onHost([binary, "--version"], as: owner), "running \(binary) as the server user \(owner) on the server's machine (for compose: mount the static binary into the container)"),
+                    (server.onHost(write, as: owner, stdinFile: configFile), "writing the repository configuration \(config)")]
+        }
+    }
+
+    static func probedDirectory(_ destination: ArchiveDestination) -> String {
+        switch destination {
+        case .directory(let dir): return dir
+        case .repository(_, _, let config): return (config as NSString).deletingLastPathComponent
+        }
     }
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
@@ -62,8 +86,13 @@ struct ConfigureArchiving: PITRAction {
         let c = try commands(call, server, owner: owner, walLevel: try call.string("wal_level"))
         var ops: [PlannedOperation] = [.command(c.currentSettings)]
         if !call.has("server_user") { ops.append(.command(c.owner)) }
-        ops += [.command(c.makeArchive), .command(c.archiveWritable)]
-        ops += VolumeProbe(server: server, directory: try call.string("archive_dir")).planned
+        for (index, (command, _)) in c.prepare.enumerated() {
+            if index == c.prepare.count - 1, case .repository(let target, _, let config) = try ArchiveDestination(call) {
+                ops.append(.builtin("stdin of the write below: the repository configuration for \(target.location) at \(target.endpoint) (credentials, recipients; no identity), from a 0600 temporary file; \(config) ends 0600, owned by the server user"))
+            }
+            ops.append(.command(command))
+        }
+        ops += VolumeProbe(server: server, directory: c.probedDirectory).planned
         ops += [.command(c.alter),
                 .builtin("only if wal_level or archive_mode changed" + ((try? call.bool("restart")) == false ? ": fail (restart: false)" : ":")),
                 .command(c.restart), .builtin("poll until it answers:"), .command(server.ping), .command(c.currentSettings)]
@@ -78,11 +107,15 @@ struct ConfigureArchiving: PITRAction {
         let requested = try call.string("wal_level")
         let walLevel = before["wal_level"] == "logical" ? "logical" : requested
         let owner = try await run.owner(server, of: try server.dataDir(), given: call.optionalString("server_user"))
-        let c = try commands(call, server, owner: owner, walLevel: walLevel)
-        let dir = try call.string("archive_dir")
-        try await run.must(c.makeArchive, "creating the archive directory \(dir)")
-        try await run.must(c.archiveWritable, "the archive directory \(dir) must be a directory the server user \(owner) can write")
-        try await VolumeProbe(server: server, directory: dir).require(run, "so the archive would vanish with the container (docker compose up after a change of image or configuration recreates it)")
+        let destination = try ArchiveDestination(call)
+        var configFile: String?
+        if case .repository(let target, _, _) = destination {
+            let config = try RepositoryConfig(target: target, secrets: run.context.secrets)
+            configFile = try run.scratchFile("wal-repository.json", String(decoding: try WALCommandFiles.render(config), as: UTF8.self))
+        }
+        let c = try commands(call, server, owner: owner, walLevel: walLevel, configFile: configFile)
+        for (command, what) in c.prepare { try await run.must(command, what) }
+        try await VolumeProbe(server: server, directory: c.probedDirectory).require(run, "so the archive would vanish with the container (docker compose up after a change of image or configuration recreates it)")
         try await run.must(c.alter, "ALTER SYSTEM")
 
         let needsRestart = before["wal_level"] != walLevel || before["archive_mode"] != "on"
@@ -100,7 +133,7 @@ struct ConfigureArchiving: PITRAction {
             restarted = true
         }
         // A reload reaches new sessions asynchronously: poll briefly until the settings show.
-        let expectedCommand = ArchiveCommands.archiveCommand(archiveDir: dir)
+        let expectedCommand = destination.archiveCommand
         let timeout = "\(Int(try call.duration("archive_timeout")))"
         let after = try await run.poll(every: 0.2, for: 15, "waiting for the new settings to take effect") { () -> [String: String]? in
             let s = try await settings(c.currentSettings, run)
@@ -108,11 +141,18 @@ struct ConfigureArchiving: PITRAction {
                 && s["archive_timeout"] == timeout
             return ok ? s : nil
         }
-        return .ok("archiving to \(dir)" + (restarted ? " (server restarted)" : ""), outputs: [
+        return .ok("archiving to \(Self.describe(destination))" + (restarted ? " (server restarted)" : ""), outputs: [
             "restarted": .bool(restarted),
             "archive_command": .string(after["archive_command"] ?? ""),
             "wal_level": .string(after["wal_level"] ?? ""),
         ])
+    }
+
+    static func describe(_ destination: ArchiveDestination) -> String {
+        switch destination {
+        case .directory(let dir): return dir
+        case .repository(let target, _, _): return "the repository \(target.location) with runbook wal-push"
+        }
     }
 
     private func settings(_ command: CommandLine, _ run: PITRRun) async throws -> [String: String] {
