@@ -56,10 +56,13 @@ extension S3Client {
                                 headers: [("range", "bytes=\(range.lowerBound)-\(range.upperBound)")], operation: operation)
         let response = try await send(request)
         let expected = Int(range.count)
-        // 206 is the answer to a range; a 200 would be the whole object, which is not this range.
-        guard response.status == .partialContent else {
+        // The reply must start where the range does: 206 says so, and so does a Content-Range from
+        // there (rclone serve s3 answers ranges with 200 and a Content-Range). A 200 without one is
+        // the whole object from its start. A range that ends early is caught by the length below.
+        let contentRange = response.headers.first(name: "content-range") ?? ""
+        guard response.status == .partialContent || contentRange.hasPrefix("bytes \(range.lowerBound)-") else {
             throw S3Error.badResponse(endpoint: endpoint.description, operation: operation,
-                                      reason: "expected 206 Partial Content, got \(response.status.code)")
+                                      reason: "expected the range, got HTTP \(response.status.code) with Content-Range \"\(contentRange)\"")
         }
         let buffer: ByteBuffer
         do {
