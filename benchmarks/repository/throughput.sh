@@ -79,7 +79,7 @@ timed() {
   local name=$1; shift
   /usr/bin/time -f "$name %e %M" -a -o "$work/times" "$@" >"$work/out.txt" 2>&1 || { cat "$work/out.txt" >&2; exit 1; }
 }
-mirror() { "$runbook" run "$root/benchmarks/s3/mirror.yaml" --profile "$work/profile.yaml" --yes --state-dir "$work/state" --param "from=$1" --param "to=$2"; }
+mirror=("$runbook" run "$root/benchmarks/s3/mirror.yaml" --profile "$work/profile.yaml" --yes --state-dir "$work/state")
 same() { [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ] || { echo "bench: $1 differs from the original" >&2; exit 1; }; }
 
 for round in $(seq "$rounds"); do
@@ -88,12 +88,12 @@ for round in $(seq "$rounds"); do
   timed rclone-up-mid      rclone copyto "$work/mid/object.bin" "bench:rclone/object-$round.bin"
   timed ours-push-mid      "$repo_bench" push "objects/object-$round.bin" "$work/mid/object.bin"
   rclone mkdir "bench:mirror-up-$round"
-  timed mirror-up-mid      mirror "$work/mid" "s3://mirror-up-$round"
+  timed mirror-up-mid      "${mirror[@]}" --param "from=$work/mid" --param "to=s3://mirror-up-$round"
   timed rclone-down-mid    rclone copyto "bench:rclone/object-$round.bin" "$work/rclone-down-$round.bin"
   same "$work/rclone-down-$round.bin" "$mid_sha"
   timed ours-pull-mid      "$repo_bench" pull "objects/object-$round.bin" "$work/ours-down-$round.bin"
   same "$work/ours-down-$round.bin" "$mid_sha"
-  timed mirror-down-mid    mirror s3://mirror-src "$work/mirror-down-$round"
+  timed mirror-down-mid    "${mirror[@]}" --param from=s3://mirror-src --param "to=$work/mirror-down-$round"
   same "$work/mirror-down-$round/object.bin" "$mid_sha"
   rm -f "$work"/*-down-*.bin; rm -rf "$work"/mirror-down-*
   rclone purge "bench:mirror-up-$round"
