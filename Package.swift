@@ -69,6 +69,9 @@ let package = Package(
             swiftSettings: settings
         ),
         .executableTarget(name: "runbook", dependencies: ["RunbookCLI"], swiftSettings: settings),
+        // Repository push/pull as a process, for benchmarks/repository/throughput.sh (release builds).
+        .executableTarget(name: "repo-bench", dependencies: ["RunbookActions"], path: "benchmarks/repository/repo-bench",
+                          swiftSettings: settings),
 
         .testTarget(
             name: "RunbookCoreTests",

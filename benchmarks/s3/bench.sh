@@ -110,16 +110,8 @@ PY
 }
 rss_mb() { awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$work/time.txt"; }
 
-# The keys reach runbook through the environment, as the profile's secrets say; never argv.
-cat >"$work/profile.yaml" <<YAML
-profile: bench
-secrets:
-  access_key: {env: RUNBOOK_S3_BENCH_ACCESS_KEY}
-  secret_key: {env: RUNBOOK_S3_BENCH_SECRET_KEY}
-targets:
-  store:
-    s3: {endpoint: "$endpoint", region: us-east-1, access_key: "\${secrets.access_key}", secret_key: "\${secrets.secret_key}"}
-YAML
+. "$root/benchmarks/s3/profile.sh"
+write_mirror_profile "$endpoint" "$work/profile.yaml"
 ours() { # ours FROM TO
   RUNBOOK_S3_BENCH_ACCESS_KEY=$access RUNBOOK_S3_BENCH_SECRET_KEY=$secret NO_COLOR=1 \
     timed "$runbook" run "$root/benchmarks/s3/mirror.yaml" --profile "$work/profile.yaml" --yes \

@@ -10,13 +10,18 @@ public enum AgeFileStreams {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            let count = read(input.fileDescriptor, buffer.baseAddress, readSize)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-            }
+            let count = try readPiece(input, into: buffer)
             if count == 0 { return }
             try body(Data(bytesNoCopy: buffer.baseAddress!, count: count, deallocator: .none))
+        }
+    }
+
+    /// One read(2) into `buffer`, retried on EINTR; 0 at end of file.
+    static func readPiece(_ input: FileHandle, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let count = read(input.fileDescriptor, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            if errno != EINTR { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         }
     }
 

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import NIOCore
 
 /// The repository's object store over S3: every object is an age file, uploaded as it is
 /// encrypted (multipart, constant memory), and listed in its namespace's manifest only after
@@ -13,6 +14,8 @@ import Foundation
 public final class RepositoryStore: @unchecked Sendable {
     /// Parts are buffered in memory up to this size (S3's minimum part is 5 MiB).
     static let partSize = 8 << 20
+    /// Parts of one push uploading at once (one TCP stream alone does not fill the link).
+    static let concurrentParts = 3
     /// `pullData` refuses objects larger than this: it is for catalogs and manifests.
     public static let smallObjectLimit: Int64 = 64 << 20
     public let config: RepositoryConfig
@@ -36,7 +39,14 @@ public final class RepositoryStore: @unchecked Sendable {
     /// same namespace are removed first.
     @discardableResult
     public func push(name: String, from input: FileHandle, metadata: [String: String]? = nil) async throws -> Pushed {
-        try await push(name: name, metadata: metadata) { try input.read(upToCount: AgeFileStreams.readSize) }
+        // One reused read buffer: a fresh megabyte per read costs more than encrypting it. Each
+        // piece is consumed (hashed, encrypted, copied into a part) before the next read.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: AgeFileStreams.readSize, alignment: 16)
+        defer { buffer.deallocate() }
+        return try await push(name: name, metadata: metadata) {
+            let count = try AgeFileStreams.readPiece(input, into: buffer)
+            return count == 0 ? nil : Data(bytesNoCopy: buffer.baseAddress!, count: count, deallocator: .none)
+        }
     }
 
     /// Pushes a small object held in memory (a catalog, a media index).
@@ -71,35 +81,54 @@ public final class RepositoryStore: @unchecked Sendable {
         }
     }
 
+    /// Encrypts what `read` yields into parts and uploads them: while the next part is being
+    /// encrypted, up to `concurrentParts` earlier ones travel at once. Parts are NIO buffers
+    /// the HTTP client sends as they are, so memory is about `concurrentParts + 1` parts.
     private func upload(_ read: () throws -> Data?, key: String, uploadID: String) async throws -> Pushed {
         var encryptor = try AgeEncryptor(recipients: recipients)
         var plainHash = SHA256(), cipherHash = SHA256()
         var plainSize: Int64 = 0, cipherSize: Int64 = 0
-        var part = Data(), parts: [(number: Int, etag: String)] = []
+        var part = Self.emptyPart(), parts: [(number: Int, etag: String)] = []
         let collect: (Data) -> Void = { sealed in
             cipherHash.update(data: sealed)
             cipherSize += Int64(sealed.count)
-            part.append(sealed)
+            part.writeBytes(sealed)
         }
-        func flush(force: Bool) async throws {
-            guard part.count >= Self.partSize || (force && (!part.isEmpty || parts.isEmpty)) else { return }
-            let number = parts.count + 1
-            parts.append((number, try await client.uploadPart(bucket: config.bucket, key: key, uploadID: uploadID,
-                                                               number: number, data: part)))
-            part = Data()
+        try await withThrowingTaskGroup(of: (number: Int, etag: String).self) { group in
+            var started = 0
+            // Hands a full part (or, with `force`, the last one) to a task of its own, first
+            // waiting for one in flight to finish when `concurrentParts` already are.
+            func send(force: Bool) async throws {
+                guard part.readableBytes >= Self.partSize || (force && (part.readableBytes > 0 || started == 0)) else { return }
+                if started - parts.count >= Self.concurrentParts, let done = try await group.next() { parts.append(done) }
+                started += 1
+                let number = started, body = part
+                part = Self.emptyPart()
+                group.addTask { [client, config] in
+                    (number, try await client.uploadPart(bucket: config.bucket, key: key, uploadID: uploadID, number: number, buffer: body))
+                }
+            }
+            while let piece = try read(), !piece.isEmpty {
+                plainHash.update(data: piece)
+                plainSize += Int64(piece.count)
+                try encryptor.update(piece, emit: collect)
+                try await send(force: false)
+            }
+            try encryptor.finish(emit: collect)
+            try await send(force: true)
+            // A failed part throws here; the group then cancels the others and `push` aborts the upload.
+            while let done = try await group.next() { parts.append(done) }
         }
-        while let piece = try read(), !piece.isEmpty {
-            plainHash.update(data: piece)
-            plainSize += Int64(piece.count)
-            try encryptor.update(piece, emit: collect)
-            try await flush(force: false)
-        }
-        try encryptor.finish(emit: collect)
-        try await flush(force: true)
+        parts.sort { $0.number < $1.number }
         _ = try await client.completeMultipartUpload(bucket: config.bucket, key: key, uploadID: uploadID, parts: parts)
         return Pushed(key: key, plaintextSize: plainSize, plaintextSHA256: Self.hex(plainHash.finalize()),
                       ciphertextSize: cipherSize, ciphertextSHA256: Self.hex(cipherHash.finalize()),
                       pushedAt: ISO8601DateFormatter().string(from: Date()))
+    }
+
+    /// Room for a full part and the last read's sealed chunks, so a part never reallocates.
+    private static func emptyPart() -> ByteBuffer {
+        ByteBufferAllocator().buffer(capacity: partSize + AgeFileStreams.readSize + 2 * AgePayloadStream.sealedChunkSize)
     }
 
     /// Downloads and decrypts `name` into `destination`, through `destination.partial`: the
@@ -143,17 +172,25 @@ public final class RepositoryStore: @unchecked Sendable {
         var decryptor = AgeDecryptor(identities: identities)
         var plainHash = SHA256(), cipherHash = SHA256()
         var plainSize: Int64 = 0, cipherSize: Int64 = 0
-        let emit: (Data) throws -> Void = { plain in
+        func emit(_ plain: Data) throws {
             plainHash.update(data: plain)
             plainSize += Int64(plain.count)
             try write(plain)
         }
-        let response = try await client.getObject(bucket: config.bucket, key: entry.key)
-        for try await buffer in response.body {
-            let piece = Data(buffer.readableBytesView)
-            cipherHash.update(data: piece)
-            cipherSize += Int64(piece.count)
-            try decryptor.update(piece, emit: emit)
+        func consume(_ buffer: ByteBuffer) throws {
+            try buffer.withUnsafeReadableBytes { bytes in
+                // Not a copy: the decryptor keeps nothing of its input past this call but what it copies itself.
+                let piece = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: bytes.baseAddress!), count: bytes.count, deallocator: .none)
+                cipherHash.update(data: piece)
+                cipherSize += Int64(piece.count)
+                try decryptor.update(piece, emit: emit)
+            }
+        }
+        if entry.ciphertextSize >= RangedReads.threshold {
+            try await client.readInRanges(bucket: config.bucket, key: entry.key, size: entry.ciphertextSize, sink: consume)
+        } else {
+            let response = try await client.getObject(bucket: config.bucket, key: entry.key)
+            for try await buffer in response.body where buffer.readableBytes > 0 { try consume(buffer) }
         }
         try decryptor.finish(emit: emit)
         try Self.verify(name, "the ciphertext's sha256", entry.ciphertextSHA256, Self.hex(cipherHash.finalize()))

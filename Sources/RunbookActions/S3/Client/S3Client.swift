@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -10,6 +11,9 @@ struct S3Request: Sendable {
     enum Body: Sendable {
         case empty
         case data(Data)
+        /// Bytes already in a NIO buffer (parts built as they are encrypted): sent without the
+        /// copy `.data` makes, signed with their SHA-256.
+        case buffer(ByteBuffer)
         /// A byte range of a local file, streamed. `payloadHash` is its hex SHA-256, signed up front,
         /// or `UNSIGNED-PAYLOAD` when a signed Content-MD5 header protects the bytes instead.
         case file(path: String, offset: Int64, length: Int64, payloadHash: String)
@@ -118,6 +122,9 @@ public final class S3Client: Sendable {
         case .data(let data):
             payloadHash = SigV4Signer.hexSHA256(data)
             body = .bytes(ByteBuffer(bytes: data))
+        case .buffer(let buffer):
+            payloadHash = buffer.withUnsafeReadableBytes { SHA256.hash(data: $0).hex }
+            body = .bytes(buffer)
         case .file(let filePath, let offset, let length, let hash):
             payloadHash = hash
             body = .stream(FileChunks(path: filePath, offset: offset, length: length), length: .known(length))

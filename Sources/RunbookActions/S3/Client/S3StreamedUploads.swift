@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import NIOCore
 import Foundation
 
 /// An incomplete multipart upload, as ListMultipartUploads reports it.
@@ -12,9 +13,18 @@ public struct S3MultipartUpload: Sendable, Equatable {
 extension S3Client {
     /// UploadPart from memory; the part's SHA-256 is signed. Returns the part's ETag.
     func uploadPart(bucket: String, key: String, uploadID: String, number: Int, data: Data) async throws -> String {
+        try await uploadPart(bucket: bucket, key: key, uploadID: uploadID, number: number, body: .data(data))
+    }
+
+    /// UploadPart from a NIO buffer, sent as it is (no copy); the part's SHA-256 is signed.
+    func uploadPart(bucket: String, key: String, uploadID: String, number: Int, buffer: ByteBuffer) async throws -> String {
+        try await uploadPart(bucket: bucket, key: key, uploadID: uploadID, number: number, body: .buffer(buffer))
+    }
+
+    private func uploadPart(bucket: String, key: String, uploadID: String, number: Int, body: S3Request.Body) async throws -> String {
         let request = S3Request(method: .PUT, bucket: bucket, key: key,
                                 query: [("partNumber", String(number)), ("uploadId", uploadID)],
-                                body: .data(data), operation: "UploadPart \(number) of s3://\(bucket)/\(key)")
+                                body: body, operation: "UploadPart \(number) of s3://\(bucket)/\(key)")
         let response = try await send(request)
         _ = try await readBody(response, request: request)
         guard let etag = response.headers.first(name: "etag"), !etag.isEmpty else {

@@ -13,11 +13,18 @@ extension S3Client {
     /// Streams an object into `<path>.partial`, hashing as it goes, checks the size (and the
     /// MD5 when the ETag is one), fsyncs and renames into place. On any failure the partial
     /// file is removed. A dropped connection or server error restarts the download.
-    func download(bucket: String, key: String, to path: String) async throws -> FetchedObject {
+    /// When the listing gave the object's `size` and it is large, it comes down as concurrent
+    /// ranged GETs written in order (`listedETag` then stands for the response's ETag).
+    func download(bucket: String, key: String, to path: String, size: Int64? = nil, listedETag: String? = nil) async throws -> FetchedObject {
         try await withTransientRetry {
             let file = try PartialFile(finalPath: path)
             do {
-                let fetched = try await self.fetch(bucket: bucket, key: key) { try file.write($0) }
+                let fetched: FetchedObject
+                if let size, size >= RangedReads.threshold {
+                    fetched = try await self.fetchInRanges(bucket: bucket, key: key, size: size, etag: listedETag ?? "") { try file.write($0) }
+                } else {
+                    fetched = try await self.fetch(bucket: bucket, key: key) { try file.write($0) }
+                }
                 try file.commit()
                 return fetched
             } catch {
@@ -58,6 +65,24 @@ extension S3Client {
             throw S3Error.interrupted(endpoint: endpoint.description, operation: "GetObject s3://\(bucket)/\(key)",
                                       reason: S3Client.describeNetworkError(error))
         }
+        return try checked(bucket: bucket, key: key, hasher, announced: announced, etag: etag)
+    }
+
+    /// `fetch` for a large object of known size: concurrent ranged GETs, handed to `sink` in order.
+    private func fetchInRanges(bucket: String, key: String, size: Int64, etag: String,
+                               sink: (UnsafeRawBufferPointer) throws -> Void) async throws -> FetchedObject {
+        var hasher = ContentHasher()
+        try await readInRanges(bucket: bucket, key: key, size: size) { buffer in
+            try buffer.withUnsafeReadableBytes { bytes in
+                try sink(bytes)
+                hasher.update(bytes)
+            }
+        }
+        return try checked(bucket: bucket, key: key, hasher, announced: size, etag: etag)
+    }
+
+    /// The size and (for an MD5 ETag) the content as announced, or an integrity error.
+    private func checked(bucket: String, key: String, _ hasher: ContentHasher, announced: Int64?, etag: String) throws -> FetchedObject {
         let (sha256, md5) = hasher.finalize()
         if let announced, announced != hasher.count {
             throw S3Error.integrity("s3://\(bucket)/\(key): received \(hasher.count) bytes of \(announced)")

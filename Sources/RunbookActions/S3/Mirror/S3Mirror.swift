@@ -119,7 +119,7 @@ struct S3Mirror {
                         return Outcome(entry: ManifestEntry(key: item.key, size: item.size, etag: etag, sha256: digest.sha256), copied: false)
                     }
                 }
-                let fetched = try await client.download(bucket: bucket, key: prefix + item.key, to: path)
+                let fetched = try await client.download(bucket: bucket, key: prefix + item.key, to: path, size: item.size, listedETag: item.etag)
                 return Outcome(entry: ManifestEntry(key: item.key, size: fetched.size, etag: fetched.etag, sha256: fetched.sha256), copied: true)
             } onResult: { outcome in
                 record(outcome, into: &summary, &entries)

@@ -1,0 +1,115 @@
+import Crypto
+import Foundation
+@testable import RunbookActions
+import XCTest
+
+/// What concurrent transfers could break, against the same real `rclone serve s3` as
+/// `RepositoryStoreTests`: parts uploaded several at a time and ranges downloaded several at a
+/// time must come back in order, and a failure in any of them must leave nothing behind.
+extension RepositoryStoreTests {
+    /// 40 MiB: five 8 MiB parts (three in flight at once) up, and a ciphertext above
+    /// `RangedReads.threshold`, so the pull is five concurrent ranged GETs.
+    static let severalParts = 40 * 1_048_576 + 7
+
+    func testAnObjectOfSeveralPartsAndRangesPullsBackIdenticalBySha256() async throws {
+        XCTAssertGreaterThan(Int64(Self.severalParts), RangedReads.threshold, "the pull must go through ranged GETs")
+        let (entry, sha) = try await push("db/big.dump", size: Self.severalParts)
+        XCTAssertEqual(entry.plaintextSHA256, sha)
+        try await store.pull(name: "db/big.dump", to: file("restored"), identities: identity)
+        XCTAssertEqual(try AgeCLI.sha256(file("restored")), sha)
+
+        // Small ranges, many at once, out of order on the wire: handed over in order all the same.
+        let whole = try await download(entry.key)
+        XCTAssertEqual(AgeCLI.hex(SHA256.hash(data: whole)), entry.ciphertextSHA256, "the parts were assembled in order")
+        var reassembled = Data()
+        try await raw.readInRanges(bucket: store.config.bucket, key: entry.key, size: entry.ciphertextSize,
+                                   rangeSize: 300_001, concurrency: 8) { reassembled.append(contentsOf: $0.readableBytesView) }
+        XCTAssertEqual(reassembled.count, whole.count)
+        XCTAssertTrue(reassembled == whole, "ranges reassembled in order")
+    }
+
+    func testAPartFailingMidPushAbortsTheUploadAndLeavesNothingListed() async throws {
+        signal(SIGPIPE, SIG_IGN)
+        let bucket = store.config.bucket
+        let pipe = Pipe()
+        let uploadAborted = DispatchSemaphore(value: 0)
+        let writer = pipe.fileHandleForWriting
+        let piece = Data(repeating: 0x5a, count: 1_048_576)
+        // 24 MiB (three parts, in flight together), then, once the upload is gone on the server, 24 more.
+        DispatchQueue.global().async {
+            for _ in 0..<24 { writer.write(piece) }
+            uploadAborted.wait()
+            for _ in 0..<24 { writer.write(piece) }
+            try? writer.close()
+        }
+        let push = Task { try await self.store.push(name: "db/cut.dump", from: pipe.fileHandleForReading) }
+        var pending: [S3MultipartUpload] = []
+        for _ in 0..<200 where pending.isEmpty {
+            pending = try await raw.listMultipartUploads(bucket: bucket, prefix: "prod/objects/db/")
+            if pending.isEmpty { try await Task.sleep(nanoseconds: 50_000_000) }
+        }
+        let upload = try XCTUnwrap(pending.first, "the push started a multipart upload")
+        await raw.abortMultipartUpload(bucket: bucket, key: upload.key, uploadID: upload.uploadID)
+        uploadAborted.signal()
+
+        do {
+            let entry = try await push.value
+            XCTFail("a push whose parts the server refused succeeded: \(entry)")
+        } catch S3Error.service(_, let operation, _, _, _) {
+            XCTAssertTrue(operation.hasPrefix("UploadPart") || operation.hasPrefix("CompleteMultipartUpload"), operation)
+        } catch S3Error.noSuchKey {
+            // Some servers answer a part for a vanished upload as a missing key.
+        }
+        // Let the writer finish whatever the failed push did not read.
+        while let rest = try pipe.fileHandleForReading.read(upToCount: 1 << 20), !rest.isEmpty {}
+
+        let listed = try await store.entries(namespace: "db")
+        XCTAssertNil(listed["db/cut.dump"], "the failed push is not listed")
+        let objects = try await raw.listObjects(bucket: bucket, prefix: "prod/objects/db/")
+        XCTAssertEqual(objects.map(\.key), [], "no object was completed")
+        let uploads = try await raw.listMultipartUploads(bucket: bucket, prefix: "prod/objects/db/")
+        XCTAssertEqual(uploads, [], "no multipart upload is left open")
+    }
+
+    func testARangedPullCutPartWayLeavesNoDestinationFile() async throws {
+        let (entry, _) = try await push("db/cut-short.dump", size: Self.severalParts)
+        // The stored object loses its tail: the first ranges arrive, the later ones cannot.
+        let whole = try await download(entry.key)
+        try await raw.putObject(bucket: store.config.bucket, key: entry.key, data: whole.prefix(12 * 1_048_576),
+                                contentType: "application/octet-stream")
+        let destination = file("restored-cut")
+        try await assertRangesRunOut(naming: "cut-short.dump") {
+            try await self.store.pull(name: "db/cut-short.dump", to: destination, identities: self.identity)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: destination), "no destination file")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: destination + ".partial"), "no partial file")
+    }
+
+    /// s3.mirror's download of a large object (ranged GETs): an object that shrank between the
+    /// listing and the download fails part way, and neither the file nor its partial remains.
+    func testARangedMirrorDownloadCutPartWayLeavesNoFile() async throws {
+        let bucket = store.config.bucket
+        try await raw.putObject(bucket: bucket, key: "media/short.bin", data: Data(repeating: 7, count: 12 * 1_048_576),
+                                contentType: "application/octet-stream")
+        let destination = file("short.bin")
+        try await assertRangesRunOut(naming: "media/short.bin") {
+            _ = try await self.raw.download(bucket: bucket, key: "media/short.bin", to: destination, size: 40 * 1_048_576)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: destination), "no destination file")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: destination + ".partial"), "no partial file")
+    }
+
+    /// `transfer` must fail because the object ends before the ranges asked for do: a range that
+    /// came short, or one past the end (416), naming the object; any other outcome fails the test.
+    func assertRangesRunOut(naming object: String, _ transfer: () async throws -> Void,
+                            file: StaticString = #filePath, line: UInt = #line) async throws {
+        do {
+            try await transfer()
+            XCTFail("a transfer of an object shorter than expected succeeded", file: file, line: line)
+        } catch S3Error.integrity(let message) {
+            XCTAssertTrue(message.contains(object) && message.contains("bytes of the range"), message, file: file, line: line)
+        } catch S3Error.service(_, let operation, 416, _, _) {
+            XCTAssertTrue(operation.contains(object), operation, file: file, line: line)
+        }
+    }
+}
