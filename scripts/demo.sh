@@ -3,16 +3,22 @@
 #   1. a sandbox AqStream under /tmp/runbook-demo, as profiles/local.yaml describes it:
 #      PostgreSQL 15 (socket /tmp/runbook-demo/pg-socket, port 54329, role aqstream) holding
 #      the AqStream databases with sample data; SeaweedFS S3 on 127.0.0.1:18333 holding sample
-#      media; a stand-in app with /actuator/health on 127.0.0.1:18080;
-#   2. runbook run backup;
-#   3. the disaster: every database dropped, the media bucket emptied;
-#   4. runbook run disaster-recovery --profile local --param manage_stack=false;
+#      media; a stand-in app with /actuator/health on 127.0.0.1:18080; and the offsite
+#      repository: a second, independent S3 server (rclone serve s3 on 127.0.0.1:18340, its own
+#      credentials) and an age key pair made with age-keygen;
+#   2. runbook run backup --param offsite=true: dumps, roles and media locally AND encrypted
+#      into the repository; the backup run has only the public recipient, never the identity;
+#   3. the disaster: the host is lost: the PostgreSQL data directory, the local backup
+#      directory and the media bucket's contents are deleted; a new, empty server is initdb'd;
+#   4. runbook run disaster-recovery --param source=repository --param manage_stack=false, with
+#      the identity given to this run only: roles, databases and media come from the repository;
 #   5. proof that everything is back: per table, row count and md5 of the ordered rows before
 #      and after; per object, sha256 before and after;
 #   6. the audit summary (runbook history, runbook audit verify) with the RPO and RTO achieved;
 #   7. clean-up: every server it started is stopped and the sandbox removed, also on failure
 #      or Ctrl-C (RUNBOOK_DEMO_KEEP=1 keeps the sandbox's files, never its servers).
 # Run as root on Debian bookworm with Swift 6.3: it installs what it needs (scripts/setup.sh).
+# The demo's profile is profiles/local.yaml with the recipient of the key made here.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,6 +27,8 @@ cd "$repo"
 SANDBOX=/tmp/runbook-demo
 PG_PORT=54329
 S3_PORT=18333
+REPO_PORT=18340
+REPO_BUCKET=aqstream-offsite
 APP_PORT=18080
 BUCKET=aqstream-media
 DATABASES=(shared_services_db user_service_db payment_service_db)
@@ -36,11 +44,13 @@ die() { printf '%sdemo: %s%s\n' "$red" "$*" "$off" >&2; exit 1; }
 # Clean-up: servers this script started, by their pids only; then the sandbox.
 weed_pid=""
 app_pid=""
+repo_pid=""
 pg_started=false
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
   [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null || true
+  [ -n "$repo_pid" ] && kill "$repo_pid" 2>/dev/null && wait "$repo_pid" 2>/dev/null || true
   # SeaweedFS takes ~10 s to shut down gracefully; its data is thrown away, so 3 s is plenty.
   if [ -n "$weed_pid" ] && kill "$weed_pid" 2>/dev/null; then
     for _ in $(seq 1 30); do kill -0 "$weed_pid" 2>/dev/null || break; sleep 0.1; done
@@ -86,7 +96,7 @@ if [ -e "$SANDBOX" ]; then
   for f in "$SANDBOX"/run/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
   rm -rf "$SANDBOX"
 fi
-for port in $PG_PORT $S3_PORT $APP_PORT; do
+for port in $PG_PORT $S3_PORT $APP_PORT $REPO_PORT; do
   if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then die "127.0.0.1:$port is already in use; stop whatever listens there and run again"; fi
 done
 
@@ -99,12 +109,22 @@ aws_s3() {
   AWS_ACCESS_KEY_ID=$RUNBOOK_DEMO_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$RUNBOOK_DEMO_S3_SECRET_KEY AWS_DEFAULT_REGION=us-east-1 \
   AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null aws --endpoint-url "http://127.0.0.1:$S3_PORT" "$@"
 }
+# The repository's server has its own credentials: production's MinIO keys cannot touch it.
+export RUNBOOK_REPO_ACCESS_KEY=${RUNBOOK_REPO_ACCESS_KEY:-demo-repo-access}
+export RUNBOOK_REPO_SECRET_KEY=${RUNBOOK_REPO_SECRET_KEY:-demo-repo-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+# Only the recovery run gets the identity (step 4); nothing before it may need it.
+unset RUNBOOK_REPO_IDENTITY
+aws_repo() {
+  AWS_ACCESS_KEY_ID=$RUNBOOK_REPO_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$RUNBOOK_REPO_SECRET_KEY AWS_DEFAULT_REGION=us-east-1 \
+  AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null aws --endpoint-url "http://127.0.0.1:$REPO_PORT" "$@"
+}
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -A -t "$@"; }
 http_get() { python3 "$repo/scripts/demo/http_get.py" "$@"; }
 
 # ---------------------------------------------------------------------------------------
 phase "1. Sandbox AqStream in $SANDBOX"
-mkdir -p "$SANDBOX"/{pg-socket,pg-log,s3,backups,media-src,run,state,check}
+mkdir -p "$SANDBOX"/{pg-socket,pg-log,s3,repo,backups,media-src,run,state,check,profiles}
+install -d -m 700 "$SANDBOX/keys"
 chmod 755 "$SANDBOX"
 chown "$PG_OS_USER" "$SANDBOX/pg-socket" "$SANDBOX/pg-log"
 install -d -o "$PG_OS_USER" -m 700 "$SANDBOX/pgdata"
@@ -152,6 +172,25 @@ done < "$SANDBOX/run/empty-objects"
 rm -rf "$SANDBOX/media-src"
 say "SeaweedFS S3 on 127.0.0.1:$S3_PORT: bucket $BUCKET with sample media"
 
+# The offsite repository: another S3 server (rclone), another bucket, other credentials, and an
+# age key pair. The profile gets only the public recipient; the identity stays in keys/.
+RCLONE_AUTH_KEY="\"$RUNBOOK_REPO_ACCESS_KEY,$RUNBOOK_REPO_SECRET_KEY\"" \
+  setsid "$(command -v rclone)" serve s3 --addr "127.0.0.1:$REPO_PORT" "$SANDBOX/repo" --config /dev/null > "$SANDBOX/repo.log" 2>&1 &
+repo_pid=$!
+echo "$repo_pid" > "$SANDBOX/run/repo.pid"
+for _ in $(seq 1 100); do
+  aws_repo s3api list-buckets >/dev/null 2>&1 && break
+  kill -0 "$repo_pid" 2>/dev/null || die "rclone serve s3 exited: $(tail -n 5 "$SANDBOX/repo.log")"
+  sleep 0.2
+done
+aws_repo s3api create-bucket --bucket "$REPO_BUCKET" >/dev/null
+age-keygen -o "$SANDBOX/keys/restore-key.txt" 2>/dev/null
+recipient=$(age-keygen -y "$SANDBOX/keys/restore-key.txt")
+PROFILE="$SANDBOX/profiles/local.yaml"
+sed -E "s|^( *- )age1[0-9a-z]+\$|\1$recipient|" profiles/local.yaml > "$PROFILE"
+grep -q "$recipient" "$PROFILE" || die "could not put the recipient into $PROFILE"
+say "offsite repository: rclone serve s3 on 127.0.0.1:$REPO_PORT, bucket $REPO_BUCKET; encrypted to $recipient"
+
 APP_PORT=$APP_PORT S3_PORT=$S3_PORT HEALTH_DATABASES="${DATABASES[*]}" setsid python3 "$repo/scripts/demo/health_server.py" > "$SANDBOX/app.log" 2>&1 &
 app_pid=$!
 echo "$app_pid" > "$SANDBOX/run/app.pid"
@@ -183,25 +222,40 @@ say "recorded $(wc -l < "$SANDBOX/check/tables.before") tables and $(wc -l < "$S
 run_runbook() {
   local name=$1; shift
   say "${dim}\$ runbook run $name --profile local $*${off}"
-  "$RUNBOOK" run "$name" --profile local --state-dir "$SANDBOX/state" --operator demo --yes "$@"
+  "$RUNBOOK" run "$name" --profile "$PROFILE" --state-dir "$SANDBOX/state" --operator demo --yes "$@"
 }
 
 # ---------------------------------------------------------------------------------------
 phase "2. Backup"
-run_runbook backup --param backup_dir="$SANDBOX/backups" --param bucket="$BUCKET"
+run_runbook backup --param backup_dir="$SANDBOX/backups" --param bucket="$BUCKET" --param offsite=true
 backup_finished=$(date +%s.%N)
+say "in the repository (plaintext manifests list names and sizes; every object is an age file):"
+aws_repo s3 ls --recursive "s3://$REPO_BUCKET/" | awk '{printf "  %10s  %s\n", $3, $4}' | grep -v '/media/' | head -n 12
+say "  ... and $(aws_repo s3 ls --recursive "s3://$REPO_BUCKET/" | grep -c '/media/') media objects under random ids"
 
 # ---------------------------------------------------------------------------------------
-phase "3. Disaster: every database dropped, the media bucket emptied"
-for db in "${DATABASES[@]}"; do psql_q -d postgres -c "DROP DATABASE $db WITH (FORCE)"; done
+phase "3. Disaster: the host is lost (data directory, local backups, media), a new empty server"
+runuser -u "$PG_OS_USER" -- "$PG_BIN/pg_ctl" -D "$SANDBOX/pgdata" -m immediate -w -t 30 stop >/dev/null
+rm -rf "$SANDBOX/pgdata" "$SANDBOX/backups"
 aws_s3 s3 rm --only-show-errors --recursive "s3://$BUCKET"
 disaster_at=$(date +%s.%N)
-say "databases left: $(psql_q -d postgres -c "SELECT count(*) FROM pg_database WHERE datname IN ('${DATABASES[0]}','${DATABASES[1]}','${DATABASES[2]}')"); objects left: $(aws_s3 s3 ls --recursive "s3://$BUCKET" | wc -l)"
+install -d -o "$PG_OS_USER" -m 700 "$SANDBOX/pgdata"
+runuser -u "$PG_OS_USER" -- "$PG_BIN/initdb" -D "$SANDBOX/pgdata" -U aqstream --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+cat >> "$SANDBOX/pgdata/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$SANDBOX/pg-socket'
+CONF
+runuser -u "$PG_OS_USER" -- "$PG_BIN/pg_ctl" -D "$SANDBOX/pgdata" -l "$SANDBOX/pg-log/postgresql.log" -w -t 30 start >/dev/null
+say "new server: databases $(psql_q -d postgres -c "SELECT string_agg(datname, ', ' ORDER BY datname) FROM pg_database") and roles $(psql_q -d postgres -c "SELECT string_agg(rolname, ', ' ORDER BY rolname) FROM pg_roles WHERE rolname NOT LIKE 'pg\\_%'")"
+say "local backups: $([ -e "$SANDBOX/backups" ] && echo present || echo none); objects left in the bucket: $(aws_s3 s3 ls --recursive "s3://$BUCKET" | wc -l)"
 say "app health: $(http_get "http://127.0.0.1:$APP_PORT/actuator/health" 5 || true)"
 
 # ---------------------------------------------------------------------------------------
 phase "4. Recovery"
-run_runbook disaster-recovery --param manage_stack=false --param backup_dir="$SANDBOX/backups" --param bucket="$BUCKET"
+# The identity reaches this run only, through the environment (never argv).
+RUNBOOK_REPO_IDENTITY=$(cat "$SANDBOX/keys/restore-key.txt") \
+  run_runbook disaster-recovery --param manage_stack=false --param source=repository --param backup_dir="$SANDBOX/backups" --param bucket="$BUCKET"
 
 # ---------------------------------------------------------------------------------------
 phase "5. Is everything back?"
