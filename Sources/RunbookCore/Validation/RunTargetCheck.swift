@@ -15,8 +15,7 @@ public enum RunTargetCheck {
         guard let profile else { return [] }
         let uses = RuleContext(catalog: catalog, profile: profile).facts(for: runbook).targetUses
         let conditional = ConditionalTargets.names(runbook, uses: uses)
-        let evaluator = Evaluator(scope: Scope(params: params, secretNames: [], runID: "<run-id>", startedAt: Date(),
-                                               stateDir: "", placeholdersForMissingOutputs: true))
+        let evaluator = paramsEvaluator(params)
         var reported: Set<String> = []
         var out: [Diagnostic] = []
         for use in uses where conditional.contains(use.name) && profile.target(use.name) == nil {
@@ -28,5 +27,31 @@ public enum RunTargetCheck {
                               notes: Notes.list("targets in \(profile.path)", profile.targets.map(\.name), orElse: "\(profile.path) defines no targets")))
         }
         return out
+    }
+
+    /// For a runbook called by `runbook.run`: the targets it requires that `profile` lacks and
+    /// that a step of this call will use. A target only `when:` steps use counts only when one
+    /// of their conditions holds with `params`, as for a top-level run: `media-restore` with
+    /// `source=local` runs on a profile without the `offsite` repository.
+    public static func missingTargets(_ runbook: Runbook, params: [String: Value], profile: Profile?, catalog: ActionCatalog) -> [String] {
+        let missing = runbook.requires.map(\.name).filter { profile?.target($0) == nil }
+        guard let profile, !missing.isEmpty else { return missing }
+        let uses = RuleContext(catalog: catalog, profile: profile).facts(for: runbook).targetUses
+        let conditional = ConditionalTargets.names(runbook, uses: uses)
+        let evaluator = paramsEvaluator(params)
+        return missing.filter { name in
+            guard conditional.contains(name) else { return true }
+            return uses.contains { use in
+                guard use.name == name else { return false }
+                guard let when = use.owner.step.when else { return true }
+                return (try? evaluator.condition(when)) ?? true
+            }
+        }
+    }
+
+    /// Evaluates conditions on params; a step output is a placeholder, so a condition on one counts as holding.
+    private static func paramsEvaluator(_ params: [String: Value]) -> Evaluator {
+        Evaluator(scope: Scope(params: params, secretNames: [], runID: "<run-id>", startedAt: Date(),
+                               stateDir: "", placeholdersForMissingOutputs: true))
     }
 }

@@ -22,8 +22,9 @@ struct NestedRunner: NestedRunbookRunning {
         if diagnostics.hasErrors {
             return .failed("runbook \(name): " + diagnostics.map(\.message).joined(separator: "; "))
         }
-        // Validation checks callees without the profile (a call may be skipped); one that runs needs its targets.
-        let unbound = child.requires.filter { run.request.profile?.target($0.name) == nil }.map(\.name)
+        // Validation checks callees without the profile (a call may be skipped); one that runs needs
+        // the targets its steps will use with these params.
+        let unbound = RunTargetCheck.missingTargets(child, params: bound, profile: run.request.profile, catalog: run.binder.catalog)
         if !unbound.isEmpty {
             return .failed("runbook \(name) requires target\(unbound.count == 1 ? "" : "s") \(unbound.joined(separator: ", ")), which profile \(run.request.profile?.name ?? "(none)") does not bind")
         }
