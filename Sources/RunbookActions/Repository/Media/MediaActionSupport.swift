@@ -13,16 +13,8 @@ enum MediaActionSupport {
         try call.target("target", as: RepositoryTarget.self)
     }
 
-    /// The age identities in the secret the `identity` input names. The value never leaves
-    /// this process: errors name the secret and line, never the key.
     static func identities(_ call: ResolvedCall, _ context: RunContext) throws -> [AgeIdentity] {
-        guard case .secret(let name)? = call.inputs["identity"] else {
-            throw ActionInputError.invalid("identity", "must be a secret, written ${secrets.NAME}")
-        }
-        guard let text = context.secrets[name] else {
-            throw ActionInputError.invalid("identity", "secret \"\(name)\" is not available")
-        }
-        return try AgeIdentityFile.parse(text, path: "secret \(name)")
+        try RepositoryCallSupport.identities(call, context)
     }
 
     static func secretName(_ call: ResolvedCall) -> String {
@@ -32,14 +24,6 @@ enum MediaActionSupport {
 
     /// A store on the target, with credentials from the run's secrets, shut down after `body`.
     static func withStore<T>(_ call: ResolvedCall, _ context: RunContext, _ body: (RepositoryStore) async throws -> T) async throws -> T {
-        let store = try RepositoryStore(config: try RepositoryConfig(target: target(call), secrets: context.secrets))
-        do {
-            let result = try await body(store)
-            await store.shutdown()
-            return result
-        } catch {
-            await store.shutdown()
-            throw error
-        }
+        try await RepositoryStore.using(try RepositoryConfig(target: target(call), secrets: context.secrets), body)
     }
 }

@@ -27,13 +27,7 @@ enum RepositoryRestoreInputs {
 
     /// The identities in the secret the `identity` input names; errors name the secret, never its value.
     static func identities(_ call: ResolvedCall, _ context: RunContext) throws -> [AgeIdentity] {
-        guard case .secret(let name)? = call.inputs["identity"] else {
-            throw ActionInputError.invalid("identity", "must be ${secrets.NAME}")
-        }
-        guard let text = context.secrets[name] else {
-            throw ActionInputError.invalid("identity", "secret \"\(name)\" is not available")
-        }
-        return try AgeIdentityFile.parse(text, path: "secret \(name)")
+        try RepositoryCallSupport.identities(call, context)
     }
 
     static func identityName(_ call: ResolvedCall) -> String {
@@ -54,20 +48,5 @@ enum RepositoryRestoreInputs {
         let names = try call.strings("names")
         if !names.isEmpty { return try catalog.items(named: names) }
         return try catalog.newest(databases: try call.strings("databases"), globals: try call.bool("globals"))
-    }
-}
-
-extension RepositoryStore {
-    /// A store for `config`, shut down after `body` whether it throws or not.
-    static func using<T>(_ config: RepositoryConfig, _ body: (RepositoryStore) async throws -> T) async throws -> T {
-        let store = try RepositoryStore(config: config)
-        do {
-            let result = try await body(store)
-            await store.shutdown()
-            return result
-        } catch {
-            await store.shutdown()
-            throw error
-        }
     }
 }
