@@ -131,6 +131,20 @@ final class S3Server: @unchecked Sendable {
         S3Server.run(["aws", "--endpoint-url", endpoint] + arguments, environment: awsEnvironment(secret: secret))
     }
 
+    /// Downloads a bucket (or prefix) into a directory with `aws s3 sync`. A sync that fails
+    /// only with `IncompleteRead` runs once more: under a loaded CI machine `rclone serve s3`
+    /// has closed a GET mid-body while the CLI had ten downloads in flight. Sync is idempotent
+    /// and the caller compares every checksum afterwards, so a truncated object still fails.
+    func awsDownload(from url: String, to directory: String) throws {
+        let arguments = ["s3", "sync", url, directory, "--only-show-errors"]
+        let first = awsResult(arguments)
+        if first.status == 0 { return }
+        guard first.stderr.contains("IncompleteRead") else {
+            throw HarnessError(description: "aws \(arguments.joined(separator: " ")) failed (\(first.status)): \(first.stderr)")
+        }
+        _ = try aws(arguments)
+    }
+
     /// Uploads a directory tree with `aws s3 sync`, except empty files, which go one by one with
     /// `aws s3 cp`: inside a sync, SeaweedFS 4.48 leaves the connection of a zero-byte PUT sent
     /// with `Expect: 100-continue` hanging, and the CLI's next request on it waits out its 60 s
