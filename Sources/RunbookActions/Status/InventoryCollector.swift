@@ -8,12 +8,16 @@ public struct InventoryCollector: Sendable {
     public var locations: BackupLocations
     public var journals: [RunJournal]
     public var profile: String?
+    /// The profile's offsite repository, when it has one.
+    public var offsite: OffsiteRepositoryReader?
     public var now: Date
 
-    public init(locations: BackupLocations, journals: [RunJournal], profile: String?, now: Date = Date()) {
+    public init(locations: BackupLocations, journals: [RunJournal], profile: String?, offsite: OffsiteRepositoryReader? = nil,
+                now: Date = Date()) {
         self.locations = locations
         self.journals = journals
         self.profile = profile
+        self.offsite = offsite
         self.now = now
     }
 
@@ -22,7 +26,11 @@ public struct InventoryCollector: Sendable {
         state.runIDs().compactMap { try? JournalStore.load(path: state.journalPath($0)) }
     }
 
-    public func collect() -> BackupInventory {
+    /// Reads everything; the offsite repository (network) while the local files are read.
+    public func collect() async -> BackupInventory {
+        let offsite = self.offsite
+        let now = self.now
+        async let remote: OffsiteRepositoryState = offsite?.read(now: now) ?? .notConfigured
         var problems: [String] = []
         var databases: [DatabaseBackups] = []
         var globals: GlobalsBackups?
@@ -35,8 +43,16 @@ public struct InventoryCollector: Sendable {
         do { wal = try walArchive() } catch { problems.append("\(error)") }
         var media: MediaMirrorState?
         do { media = try mediaMirror() } catch { problems.append("\(error)") }
+        let repository = await remote
+        if let problem = repository.problem {
+            problems.append("offsite repository \(repository.location ?? repository.target ?? ""): \(problem)")
+        }
+        if !repository.unreadableEntries.isEmpty {
+            problems.append("offsite repository: \(repository.unreadableEntries.count) dumps/ entries carry no readable record: "
+                            + repository.unreadableEntries.prefix(5).joined(separator: ", "))
+        }
         return BackupInventory(generatedAt: now, profile: profile, locations: locations, databases: databases, globals: globals,
-                               walArchive: wal, media: media, offsite: OffsiteRepositoryState.read(),
+                               walArchive: wal, media: media, offsite: repository,
                                runs: newestRuns(), problems: problems)
     }
 
@@ -44,27 +60,7 @@ public struct InventoryCollector: Sendable {
 
     func dumps() throws -> ([DatabaseBackups], GlobalsBackups?) {
         let manifest = try ManifestStore(directory: locations.dumps.path).read()
-        let byDatabase = Dictionary(grouping: manifest.artifacts.filter { $0.kind == .database }, by: \.database)
-        let databases = byDatabase.keys.sorted().map { name -> DatabaseBackups in
-            let records = byDatabase[name] ?? []
-            let newest = manifest.latestVerified(database: name)
-            let tests = records.flatMap { r in r.restoreTests.map { (r.path, $0) } }
-            let lastTest = tests.max { $0.1.at < $1.1.at }.map { path, t in
-                RestoreTestSummary(artifact: path, at: t.at, ageSeconds: age(t.at), passed: t.passed, restoreSeconds: t.restoreSeconds)
-            }
-            return DatabaseBackups(database: name, newest: newest.map(artifact), kept: records.count,
-                                   lastChecksum: newest?.finishedAt, lastRestoreTest: lastTest)
-        }
-        let globalRecords = manifest.artifacts.filter { $0.kind == .globals }
-        let globals = globalRecords.isEmpty ? nil : GlobalsBackups(
-            newest: globalRecords.filter(\.verified).max { ($0.finishedAt, $0.path) < ($1.finishedAt, $1.path) }.map(artifact),
-            kept: globalRecords.count)
-        return (databases, globals)
-    }
-
-    private func artifact(_ r: DumpRecord) -> BackupArtifact {
-        BackupArtifact(path: r.path, finishedAt: r.finishedAt, ageSeconds: age(r.finishedAt), sizeBytes: r.size,
-                       format: r.format.rawValue, verified: r.verified)
+        return DumpSummary.summarize(manifest.artifacts, now: now)
     }
 
     private func age(_ date: Date) -> Double { (now.timeIntervalSince(date) * 1000).rounded() / 1000 }

@@ -9,30 +9,10 @@ public enum InventoryText {
         out.append("")
         out.append("databases (\(inv.locations.dumps.path), from \(inv.locations.dumps.source))")
         if inv.databases.isEmpty { out.append("  no dumps recorded") }
-        for db in inv.databases {
-            out.append("  \(db.database)")
-            if let n = db.newest {
-                out.append("    newest      \(time(n.finishedAt)) (\(AgeText.format(n.ageSeconds)) ago), \(AgeText.bytes(n.sizeBytes)), \(n.format), \(n.path)")
-            } else {
-                out.append("    newest      none verified")
-            }
-            out.append("    checksum    " + (db.lastChecksum.map { "\(time($0)) (sha256 and read-back at dump time)" } ?? "never"))
-            if let t = db.lastRestoreTest {
-                let rto = t.restoreSeconds.map { ", restore took \(String(format: "%.1f", $0))s" } ?? ""
-                out.append("    restored    \(time(t.at)) (\(AgeText.format(t.ageSeconds)) ago), \(t.passed ? "passed" : "FAILED")\(rto), \(t.artifact)")
-            } else {
-                out.append("    restored    never restore-tested")
-            }
-            out.append("    kept        \(db.kept)")
-        }
+        for db in inv.databases { out += database(db, indent: "  ") }
         out.append("")
         out.append("roles")
-        if let g = inv.globals, let n = g.newest {
-            out.append("  newest      \(time(n.finishedAt)) (\(AgeText.format(n.ageSeconds)) ago), \(AgeText.bytes(n.sizeBytes)), \(n.path)")
-            out.append("  kept        \(g.kept)")
-        } else {
-            out.append("  no roles dump recorded")
-        }
+        out += roles(inv.globals, indent: "  ")
         out.append("")
         out.append("WAL archive (\(inv.locations.walArchive.path), from \(inv.locations.walArchive.source))")
         if let wal = inv.walArchive {
@@ -64,8 +44,7 @@ public enum InventoryText {
             out.append("  last run    \(run.runID) \(run.status)")
         }
         out.append("")
-        out.append("offsite repository")
-        out.append("  " + inv.offsite.note)
+        out += offsite(inv.offsite)
         out.append("")
         out.append("last runs")
         if inv.runs.isEmpty { out.append("  none recorded") }
@@ -85,6 +64,55 @@ public enum InventoryText {
         out.append(breaches.isEmpty ? "thresholds: ok" : "thresholds BROKEN:")
         out += breaches.map { "  \($0)" }
         return out.joined(separator: "\n")
+    }
+
+    static func database(_ db: DatabaseBackups, indent: String) -> [String] {
+        var out = ["\(indent)\(db.database)"]
+        if let n = db.newest {
+            out.append("\(indent)  newest      \(time(n.finishedAt)) (\(AgeText.format(n.ageSeconds)) ago), \(AgeText.bytes(n.sizeBytes)), \(n.format), \(n.path)")
+        } else {
+            out.append("\(indent)  newest      none verified")
+        }
+        out.append("\(indent)  checksum    " + (db.lastChecksum.map { "\(time($0)) (sha256 and read-back at dump time)" } ?? "never"))
+        if let t = db.lastRestoreTest {
+            let rto = t.restoreSeconds.map { ", restore took \(String(format: "%.1f", $0))s" } ?? ""
+            out.append("\(indent)  restored    \(time(t.at)) (\(AgeText.format(t.ageSeconds)) ago), \(t.passed ? "passed" : "FAILED")\(rto), \(t.artifact)")
+        } else {
+            out.append("\(indent)  restored    never restore-tested")
+        }
+        out.append("\(indent)  kept        \(db.kept)")
+        return out
+    }
+
+    static func roles(_ globals: GlobalsBackups?, indent: String) -> [String] {
+        guard let g = globals, let n = g.newest else { return ["\(indent)no roles dump recorded"] }
+        return ["\(indent)newest      \(time(n.finishedAt)) (\(AgeText.format(n.ageSeconds)) ago), \(AgeText.bytes(n.sizeBytes)), \(n.path)",
+                "\(indent)kept        \(g.kept)"]
+    }
+
+    /// The repository's section: the same facts as the local ones, or why it could not be read.
+    static func offsite(_ offsite: OffsiteRepositoryState) -> [String] {
+        guard offsite.configured else { return ["offsite repository", "  " + offsite.note] }
+        var out = ["offsite repository (\(offsite.target ?? ""): \(offsite.location ?? ""))"]
+        guard offsite.readable else { return out + ["  " + offsite.note] }
+        out.append("  " + offsite.note)
+        if offsite.databases.isEmpty { out.append("  no dumps in the repository") }
+        for db in offsite.databases { out += database(db, indent: "  ") }
+        out.append("  roles")
+        out += roles(offsite.globals, indent: "    ")
+        if let m = offsite.media {
+            let when = m.lastPushAt.map { "\(time($0)) (\(AgeText.format(m.ageSeconds ?? 0)) ago)" } ?? "no name index"
+            out.append("  media       \(m.objects) objects, \(AgeText.bytes(m.totalBytes)), last push \(when)")
+        } else {
+            out.append("  media       none in the repository")
+        }
+        if let w = offsite.wal {
+            let when = w.lastArchivedAt.map { " at \(time($0)) (\(AgeText.format(w.lagSeconds ?? 0)) ago)" } ?? ""
+            out.append("  WAL         " + (w.lastSegment.map { "last segment \($0)\(when), \(w.segments) segments" } ?? "no complete segment"))
+        } else {
+            out.append("  WAL         none in the repository")
+        }
+        return out
     }
 
     static func time(_ date: Date) -> String {

@@ -8,14 +8,18 @@ public struct InventoryThresholds: Sendable {
     public var maxRestoreTestAge: Double?
     /// The newest archived WAL segment must be younger.
     public var maxWALLag: Double?
+    /// The offsite repository must be readable, and the newest verified dump there of every
+    /// database (those it holds and those the local manifest knows), and its roles dump, younger.
+    public var maxOffsiteAge: Double?
 
-    public init(maxBackupAge: Double? = nil, maxRestoreTestAge: Double? = nil, maxWALLag: Double? = nil) {
+    public init(maxBackupAge: Double? = nil, maxRestoreTestAge: Double? = nil, maxWALLag: Double? = nil, maxOffsiteAge: Double? = nil) {
         self.maxBackupAge = maxBackupAge
         self.maxRestoreTestAge = maxRestoreTestAge
         self.maxWALLag = maxWALLag
+        self.maxOffsiteAge = maxOffsiteAge
     }
 
-    public var isEmpty: Bool { maxBackupAge == nil && maxRestoreTestAge == nil && maxWALLag == nil }
+    public var isEmpty: Bool { maxBackupAge == nil && maxRestoreTestAge == nil && maxWALLag == nil && maxOffsiteAge == nil }
 
     /// One line per broken threshold, in the order the inventory lists things.
     public func breaches(of inventory: BackupInventory) -> [String] {
@@ -48,6 +52,32 @@ public struct InventoryThresholds: Sendable {
                 out.append("WAL archive: no archived segment in \(inventory.locations.walArchive.path)")
             }
             for gap in inventory.walArchive?.gaps.prefix(1) ?? [] { out.append("WAL archive: segment \(gap) is missing") }
+        }
+        if let limit = maxOffsiteAge { out += offsiteBreaches(inventory, limit: limit) }
+        return out
+    }
+
+    private func offsiteBreaches(_ inventory: BackupInventory, limit: Double) -> [String] {
+        let offsite = inventory.offsite
+        guard offsite.configured else { return ["offsite: the profile has no repository target (max-offsite-age)"] }
+        guard offsite.readable else { return ["offsite: repository \(offsite.location ?? "") cannot be read"] }
+        var out: [String] = []
+        let names = Set(offsite.databases.map(\.database)).union(inventory.databases.map(\.database)).sorted()
+        if names.isEmpty { out.append("offsite: no database backups in \(offsite.location ?? "the repository")") }
+        for name in names {
+            guard let newest = offsite.databases.first(where: { $0.database == name })?.newest else {
+                out.append("offsite \(name): no verified backup in the repository"); continue
+            }
+            if newest.ageSeconds > limit {
+                out.append("offsite \(name): newest backup is \(AgeText.format(newest.ageSeconds)) old (max-offsite-age \(AgeText.format(limit)))")
+            }
+        }
+        if let g = offsite.globals?.newest {
+            if g.ageSeconds > limit {
+                out.append("offsite roles: newest dump is \(AgeText.format(g.ageSeconds)) old (max-offsite-age \(AgeText.format(limit)))")
+            }
+        } else if inventory.globals != nil {
+            out.append("offsite roles: no verified roles dump in the repository")
         }
         return out
     }

@@ -29,19 +29,19 @@ public enum PrometheusText {
 
         let dbs = inv.databases
         family("runbook_backup_newest_timestamp_seconds", "When the database's newest verified dump finished.",
-               dbs.compactMap { db in db.newest.map { (["database": db.database], $0.finishedAt.timeIntervalSince1970) } })
+               byDatabase(dbs) { $0.newest?.finishedAt.timeIntervalSince1970 })
         family("runbook_backup_newest_size_bytes", "Size of the database's newest verified dump.",
-               dbs.compactMap { db in db.newest.map { (["database": db.database], Double($0.sizeBytes)) } })
+               byDatabase(dbs) { $0.newest.map { Double($0.sizeBytes) } })
         family("runbook_backups_kept", "Dumps of the database the manifest keeps.",
-               dbs.map { (["database": $0.database], Double($0.kept)) })
+               byDatabase(dbs) { Double($0.kept) })
         family("runbook_backup_last_checksum_timestamp_seconds", "When the newest dump's sha256 and read-back check passed.",
-               dbs.compactMap { db in db.lastChecksum.map { (["database": db.database], $0.timeIntervalSince1970) } })
+               byDatabase(dbs) { $0.lastChecksum?.timeIntervalSince1970 })
         family("runbook_backup_last_restore_test_timestamp_seconds", "When the database's newest restore test ran.",
-               dbs.compactMap { db in db.lastRestoreTest.map { (["database": db.database], $0.at.timeIntervalSince1970) } })
+               byDatabase(dbs) { $0.lastRestoreTest?.at.timeIntervalSince1970 })
         family("runbook_backup_last_restore_test_success", "1 if the newest restore test passed, else 0.",
-               dbs.compactMap { db in db.lastRestoreTest.map { (["database": db.database], $0.passed ? 1 : 0) } })
+               byDatabase(dbs) { $0.lastRestoreTest.map { $0.passed ? 1 : 0 } })
         family("runbook_backup_last_restore_test_duration_seconds", "How long the newest restore test's restore took (its RTO evidence).",
-               dbs.compactMap { db in db.lastRestoreTest?.restoreSeconds.map { (["database": db.database], $0) } })
+               byDatabase(dbs) { $0.lastRestoreTest?.restoreSeconds })
         family("runbook_roles_dump_newest_timestamp_seconds", "When the newest roles dump (pg_dumpall --globals-only) finished.",
                inv.globals?.newest.map { [([:], $0.finishedAt.timeIntervalSince1970)] } ?? [])
 
@@ -60,12 +60,16 @@ public enum PrometheusText {
             family("runbook_media_mirror_timestamp_seconds", "When the media mirror's manifest was written.",
                    media.createdAt.map { [([:], $0.timeIntervalSince1970)] } ?? [])
         }
-        family("runbook_offsite_repository_configured", "1 if an offsite repository is configured and was read, else 0.",
-               [([:], inv.offsite.configured ? 1 : 0)])
+        families += OffsiteMetrics.families(inv.offsite)
         family("runbook_metrics_timestamp_seconds", "When runbook wrote this file.", [([:], inv.generatedAt.timeIntervalSince1970)])
 
         let profile = inv.profile.map { ["profile": $0] } ?? [:]
         return families.filter { !$0.samples.isEmpty }.map { $0.text(constantLabels: profile) }.joined()
+    }
+
+    /// One sample per database that has a value, labelled `database`.
+    static func byDatabase(_ databases: [DatabaseBackups], _ value: (DatabaseBackups) -> Double?) -> [([String: String], Double)] {
+        databases.compactMap { db in value(db).map { (["database": db.database], $0) } }
     }
 
     struct Family {

@@ -15,12 +15,16 @@ struct InfoCommand: AsyncParsableCommand {
         Per database: the newest verified dump (time, age, size, format), its checksum, the \
         newest restore test and the restore time it showed, how many dumps are kept; the roles \
         dumps; the WAL archive (newest segment and its age, gaps, each base backup and the WAL \
-        that covers it); the media mirror; the offsite repository; each runbook's last run.
+        that covers it); the media mirror; the offsite repository (read with its access \
+        credentials only, never the identity: dumps, roles, media, WAL); each runbook's last run.
 
         Directories come from the flags, else from the params of the newest run of this \
         profile that used them (in the state directory), else from the shipped runbooks' \
         defaults; the output says which. Paths are read on this host: for a compose \
         deployment pass the host paths of the volumes.
+
+        An offsite repository that cannot be read (unreachable, credentials rejected or not \
+        set) is listed under problems; with --max-offsite-age it breaks that threshold.
 
         Exit codes: 0 every threshold given holds; 1 invalid profile; 6 a threshold is broken; 64 usage error.
         """
@@ -58,10 +62,14 @@ struct InfoCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-wal-lag"), help: ArgumentHelp("Fail (exit 6) if the newest archived WAL segment is older, or the archive has a gap.", valueName: "DURATION"))
     var maxWALLag: String?
 
+    @Option(name: .customLong("max-offsite-age"), help: ArgumentHelp("Fail (exit 6) if the offsite repository cannot be read, or a database's (or the roles') newest verified dump there is older.", valueName: "DURATION"))
+    var maxOffsiteAge: String?
+
     func run() async throws {
         let thresholds = InventoryThresholds(maxBackupAge: try Self.duration(maxAge, "--max-age"),
                                              maxRestoreTestAge: try Self.duration(maxRestoreTestAge, "--max-restore-test-age"),
-                                             maxWALLag: try Self.duration(maxWALLag, "--max-wal-lag"))
+                                             maxWALLag: try Self.duration(maxWALLag, "--max-wal-lag"),
+                                             maxOffsiteAge: try Self.duration(maxOffsiteAge, "--max-offsite-age"))
         let loaded = location.workspace.loadProfile(profile)
         guard let profile = loaded.profile, !loaded.diagnostics.hasErrors else {
             report(loaded.diagnostics, sources: loaded.sources)
@@ -70,7 +78,8 @@ struct InfoCommand: AsyncParsableCommand {
         let journals = InventoryCollector.journals(in: StateDirectory.resolve(stateDir)).filter { $0.profile == profile.name }
         let locations = BackupLocations.resolve(dumps: backupDir, baseBackups: baseBackupDir, walArchive: walArchive, media: mediaDir,
                                                 journals: journals)
-        let inventory = InventoryCollector(locations: locations, journals: journals, profile: profile.name).collect()
+        let inventory = await InventoryCollector(locations: locations, journals: journals, profile: profile.name,
+                                                 offsite: OffsiteRepositoryReader(profile: profile)).collect()
         let breaches = thresholds.breaches(of: inventory)
         print(format == .json ? try inventory.json(breaches: breaches) : InventoryText.render(inventory, breaches: breaches))
         if !breaches.isEmpty { throw RunbookExitCode.thresholdBroken.exitCode }

@@ -57,7 +57,7 @@ enum RunLauncher {
         let reporter: RunReporter = format == .json ? JSONReporter() : TextReporter(style: TerminalStyle.detect())
         let interpreter = Interpreter(request: request, actions: Registry.all, reporter: reporter, prompter: TerminalPrompter())
         let outcome = await interpreter.run()
-        if outcome.runID != nil { RunMetrics.write(after: request, explicitPath: metricsFile) }
+        if outcome.runID != nil { await RunMetrics.write(after: request, explicitPath: metricsFile) }
         if !outcome.diagnostics.isEmpty {
             report(outcome.diagnostics)
             throw RunbookExitCode.invalid.exitCode

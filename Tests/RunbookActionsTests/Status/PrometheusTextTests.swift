@@ -67,7 +67,7 @@ final class PrometheusTextTests: XCTestCase {
             # HELP runbook_backup_last_restore_test_duration_seconds How long the newest restore test's restore took (its RTO evidence).
             # TYPE runbook_backup_last_restore_test_duration_seconds gauge
             runbook_backup_last_restore_test_duration_seconds{database="app_db",profile="prod"} 2.500
-            # HELP runbook_offsite_repository_configured 1 if an offsite repository is configured and was read, else 0.
+            # HELP runbook_offsite_repository_configured 1 if the profile has an offsite repository target, else 0.
             # TYPE runbook_offsite_repository_configured gauge
             runbook_offsite_repository_configured{profile="prod"} 0
             # HELP runbook_metrics_timestamp_seconds When runbook wrote this file.
