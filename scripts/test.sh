@@ -12,6 +12,10 @@ export PATH="$PWD/.tools/bin:$PATH"
 swift build --build-tests
 # The binary the CLI tests drive.
 export RUNBOOK_BIN="$PWD/.build/debug/runbook"
+# The same binary with the Swift runtime linked in, which the Docker WAL test mounts into a
+# postgres container (a relink of the objects just built: about 10 s).
+bash scripts/static-runbook.sh
+export RUNBOOK_STATIC_BIN="$PWD/.build/static/runbook"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
