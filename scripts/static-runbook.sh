@@ -4,14 +4,16 @@
 # it runs when bind-mounted into a glibc-based postgres container (the tests' container has the
 # host's /usr but not the Swift toolchain in /opt/swift). The WAL-in-a-container test mounts it.
 #
-# Why a relink and not `swift build --static-swift-stdlib`: switching that flag on and off in one
-# build directory recompiles the CLI modules both ways (about 15 s of CPU each, measured), while
-# this reuses the objects of the `swift build --build-tests` just done (about 3 s of CPU).
-# Operators build the release binary with SwiftPM itself (docs/repository.md).
+# Why a relink and not `swift build --static-swift-stdlib`: a separate build directory would
+# compile everything a second time (minutes on 2 cores), and switching the flag on and off in
+# .build recompiles the CLI modules both ways (about 15 s of CPU each, measured) and still needs
+# the group below; this reuses the objects of the `swift build --build-tests` just done
+# (about 3 s of CPU). Operators build the release binary with SwiftPM itself (docs/repository.md).
 #
-# The linker group: swiftc's -static-stdlib links the Foundation archives the objects autolink
-# but not the archives those need in turn (_FoundationICU, CoreFoundation, _FoundationCShims),
-# so without it the link fails with undefined swift_udat_open, kCFBooleanTrue, ... (Swift 6.3.1).
+# The linker group: objects compiled without -static-stdlib autolink only the shared Foundation
+# (-lFoundation ...), not the archives static Foundation needs in turn (_FoundationICU,
+# CoreFoundation, _FoundationCShims), so without it the link fails with undefined
+# swift_udat_open, kCFBooleanTrue, ... (Swift 6.3.1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
