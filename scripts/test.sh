@@ -31,8 +31,9 @@ if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
 fi
 
 # XCTest's closing summary ("Test Suite 'All tests' ... Executed N tests, with [S tests skipped and] F failures")
-# as the plain closing line. Suites print the same shape, so only the line after 'All tests' counts.
-summary=$(grep -A1 -E "Test Suite 'All tests' (passed|failed)" "$log" | grep -E "Executed [0-9]+ tests?" | tail -1 || true)
+# as the plain closing line. Suites print the same shape, so only the line after 'All tests'
+# ('Selected tests' with --filter) counts.
+summary=$(grep -A1 -E "Test Suite '(All|Selected) tests' (passed|failed)" "$log" | grep -E "Executed [0-9]+ tests?" | tail -1 || true)
 if [ -n "$summary" ]; then
   total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
   failed=$(sed -E 's/.* ([0-9]+) failures?.*/\1/' <<<"$summary")

@@ -232,7 +232,9 @@ final class WALPushDockerTests: XCTestCase {
         XCTAssertEqual(archiver, "t|0", "pg_stat_archiver (archived, failed):\n\((try? serverLog()) ?? "")")
         let processes = try stack.compose(["top", Self.service])
         XCTAssertTrue(processes.contains("postgres: archiver"), "the archiver runs in the container:\n\(processes)")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: Self.mountedBinary))
+        for path in [Self.mountedBinary, Self.walConfig] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path), "archive_command names \(path), which must exist only in the container")
+        }
     }
 
     func testAMissingOrNotStaticBinaryInTheContainerIsRefusedBeforeArchiveCommandChanges() async throws {
