@@ -228,7 +228,14 @@ final class WALPushDockerTests: XCTestCase {
 
         // Archived by the server's archiver, in the container, through the only path where the
         // binary exists: PostgreSQL counts it archived and no attempt failed.
-        let archiver = try psql("SELECT last_archived_wal >= '\(segment)', failed_count FROM pg_stat_archiver")
+        // The key is listed once the PUT completes, a moment before wal-push exits and the
+        // archiver records it: poll.
+        var archiver = ""
+        let recorded = Date().addingTimeInterval(15)
+        repeat {
+            archiver = try psql("SELECT last_archived_wal >= '\(segment)', failed_count FROM pg_stat_archiver")
+            if archiver.hasPrefix("f") { usleep(200_000) }
+        } while archiver.hasPrefix("f") && Date() < recorded
         XCTAssertEqual(archiver, "t|0", "pg_stat_archiver (archived, failed):\n\((try? serverLog()) ?? "")")
         let processes = try stack.compose(["top", Self.service])
         XCTAssertTrue(processes.contains("postgres: archiver"), "the archiver runs in the container:\n\(processes)")
