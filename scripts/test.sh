@@ -12,6 +12,10 @@ export PATH="$PWD/.tools/bin:$PATH"
 swift build --build-tests
 # The binary the CLI tests drive.
 export RUNBOOK_BIN="$PWD/.build/debug/runbook"
+# The same binary with the Swift runtime linked in, which the Docker WAL test mounts into a
+# postgres container (a relink of the objects just built: about 10 s).
+bash scripts/static-runbook.sh
+export RUNBOOK_STATIC_BIN="$PWD/.build/static/runbook"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -27,8 +31,9 @@ if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
 fi
 
 # XCTest's closing summary ("Test Suite 'All tests' ... Executed N tests, with [S tests skipped and] F failures")
-# as the plain closing line. Suites print the same shape, so only the line after 'All tests' counts.
-summary=$(grep -A1 -E "Test Suite 'All tests' (passed|failed)" "$log" | grep -E "Executed [0-9]+ tests?" | tail -1 || true)
+# as the plain closing line. Suites print the same shape, so only the line after 'All tests'
+# ('Selected tests' with --filter) counts.
+summary=$(grep -A1 -E "Test Suite '(All|Selected) tests' (passed|failed)" "$log" | grep -E "Executed [0-9]+ tests?" | tail -1 || true)
 if [ -n "$summary" ]; then
   total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
   failed=$(sed -E 's/.* ([0-9]+) failures?.*/\1/' <<<"$summary")
