@@ -46,6 +46,7 @@ final class PITRPlanTests: XCTestCase {
         let a = MoveAside()
         let ops = try a.plan(call(a, ["server_user": .string("postgres")]), in: context)
         XCTAssertEqual(argv(ops), [
+            ["test", "-e", "/srv/pg/data"],
             ["stat", "-c", "%U", "--", "/srv/pg/data"],
             ["runuser", "-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", "/srv/pg/data", "status"],
             ["test", "!", "-e", "/srv/pg/data.before-pitr-20240115-r1"],
@@ -184,6 +185,7 @@ final class PITRPlanTests: XCTestCase {
         let all = argv(ops)
         XCTAssertTrue(all.contains(["runuser", "-u", "postgres", "--", "mv", "-T", "--", "/srv/pg/data", "/srv/pg/data.failed-pitr-20240115-r1"]))
         XCTAssertTrue(all.contains(["runuser", "-u", "postgres", "--", "mv", "-T", "--", "/srv/pg/data.before-pitr-x", "/srv/pg/data"]))
-        XCTAssertFalse(all.contains { $0.contains("rm") }, "a rollback deletes nothing")
+        XCTAssertEqual(all.filter { $0.contains("rm") }, [["rm", "-rf", "--", "/srv/pg/data.wal-fetch-20240115-r1"]],
+                       "a rollback deletes no data, only this run's wal-fetch files (they hold the repository's identity)")
     }
 }

@@ -38,9 +38,10 @@ struct MoveAside: PITRAction {
         let server = try PITRServer(call, context)
         let data = try server.dataDir()
         let c = try commands(call, server, owner: call.optionalString("server_user") ?? PITRServer.ownerPlaceholder(data))
-        return [.command(server.onHost(["test", "-e", data], serverStopped: true)),
-                .builtin("absent (a bare host): nothing to move; the restored data directory will belong to the owner of \(DataDirectory.parent(of: data))"),
-                .command(server.ownerQuery(data, serverStopped: true)), .command(c.status), .builtin("the server must be stopped"),
+        let bareHost: [PlannedOperation] = server.isCompose ? [] : [
+            .command(server.onHost(["test", "-e", data], serverStopped: true)),
+            .builtin("absent (a bare host): nothing to move; the restored data directory will belong to the owner of \(DataDirectory.parent(of: data))")]
+        return bareHost + [.command(server.ownerQuery(data, serverStopped: true)), .command(c.status), .builtin("the server must be stopped"),
                 .command(c.free), .command(c.move), .command(c.sync)]
     }
 

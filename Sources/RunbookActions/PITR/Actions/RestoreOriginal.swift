@@ -58,7 +58,8 @@ struct RestoreOriginal: PITRAction {
         return lookup + [.command(c.original), .command(try server.status(as: "<owner>")),
                 .builtin("if it runs (falling back to -m immediate):"), .command(c.stopFast),
                 .command(c.dataExists), .builtin("if it exists, keep the failed recovery:"), .command(c.keepFailed),
-                .command(c.putBack), .command(c.sync), .command(c.start), .command(c.ping)]
+                .command(c.putBack), .command(c.sync), .builtin("this run's wal-fetch files (a recovery from the repository), if any:"),
+                .command(c.forgetFetch), .command(c.start), .command(c.ping)]
     }
 
     func perform(_ call: ResolvedCall, _ run: PITRRun) async throws -> ActionResult {

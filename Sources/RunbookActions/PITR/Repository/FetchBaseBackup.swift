@@ -63,7 +63,9 @@ struct FetchBaseBackup: PITRAction {
             try await checkIdentity(identities, opens: names, config: config, store: store, identityName: identityName, location: location)
 
             let path = dir + "/" + record.id
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            for made in [dir, path] where !FileManager.default.fileExists(atPath: made) {
+                try FileManager.default.createDirectory(atPath: made, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
             let local = CatalogStore(server: server, directory: dir)
             var localCatalog = try await local.load(run)
             if let known = localCatalog.record(record.id), known != record {
