@@ -135,6 +135,12 @@ final class PITRFromRepositoryTests: WALClusterTestCase {
         XCTAssertEqual(leftovers, [], "the identity file must not outlive the recovery")
         XCTAssertFalse(try String(contentsOfFile: cluster.dataDir + "/postgresql.auto.conf", encoding: .utf8).contains("AGE-SECRET-KEY"))
         XCTAssertFalse(out.text.contains("AGE-SECRET-KEY"), "the identity must never be printed")
+        let recorded = FileManager.default.enumerator(atPath: cluster.stateDir)?.compactMap { $0 as? String } ?? []
+        XCTAssertFalse(recorded.isEmpty, "the run keeps a journal and an audit trail")
+        for file in recorded {
+            guard let text = try? String(contentsOfFile: cluster.stateDir + "/" + file, encoding: .utf8) else { continue }
+            XCTAssertFalse(text.contains("AGE-SECRET-KEY"), "the identity is in \(file)")
+        }
         return out
     }
 
