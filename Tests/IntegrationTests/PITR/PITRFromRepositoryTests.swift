@@ -152,6 +152,8 @@ final class PITRFromRepositoryTests: WALClusterTestCase {
         try loseTheHost()
         let toTime = try recoverFromTheRepository(["target_time": between.postgresText])
         XCTAssertTrue(toTime.text.contains("fetched from"), toTime.text)
+        XCTAssertTrue(toTime.text.contains("verified with pg_verifybackup after unpacking"), "a streamed backup is verified before recovery:\n\(toTime.text)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: cluster.dataDir + "/backup_manifest"), "pg_basebackup put the manifest inside the streamed tar")
         XCTAssertEqual(try TableChecksums.of { try cluster.psql($0) }, afterA, "between the batches: A present, B absent")
 
         try loseTheHost()

@@ -53,6 +53,14 @@ final class BaseBackupOffsiteTests: XCTestCase {
         XCTAssertNil(cut.end, "a backup that never reported its end has no end point")
     }
 
+    func testOnlyABackupNotVerifiedWhenTakenIsVerifiedAfterUnpacking() {
+        var record = CatalogTests.record("b1", start: 2, stopLSN: "0/2000100", stopTime: "2024-01-15T06:00:00.000000Z")
+        record.verification = "pg_verifybackup 15 on an extracted copy (tar support arrived in 18), WAL parsed"
+        XCTAssertFalse(UnpackBaseBackup.verifiedOnlyWhenUnpacked(record))
+        record.verification = "not verified with pg_verifybackup when taken (streamed to the repository with no copy on disk): the restore verifies the unpacked directory"
+        XCTAssertTrue(UnpackBaseBackup.verifiedOnlyWhenUnpacked(record))
+    }
+
     func testStreamingToStdoutFetchesWALInsteadOfStreamingIt() {
         XCTAssertEqual(BaseBackup.streamedWALMethod("stream"), "fetch")
         XCTAssertEqual(BaseBackup.streamedWALMethod("fetch"), "fetch")

@@ -70,6 +70,7 @@ final class PITRPlanTests: XCTestCase {
             ["runuser", "-u", "postgres", "--", "tar", "-xzf", "-", "-C", "/srv/pg/data"],
             ["runuser", "-u", "postgres", "--", "tar", "-xzf", "-", "-C", "/srv/pg/data/pg_wal"],
             ["test", "-f", "/srv/pg/data/backup_label", "-a", "-f", "/srv/pg/data/PG_VERSION", "-a", "-d", "/srv/pg/data/pg_wal"],
+            ["runuser", "-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_verifybackup", "/srv/pg/data"],
         ])
         XCTAssertEqual(commands[6].stdinFile, "/backups/base/base-1/base.tar.gz")
         XCTAssertEqual(commands[7].stdinFile, "/backups/base/base-1/pg_wal.tar.gz")

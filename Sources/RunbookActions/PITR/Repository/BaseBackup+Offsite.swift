@@ -115,7 +115,7 @@ extension BaseBackup {
             startWALFile: WALSegment(containing: start, timeline: timeline, size: segmentSize).fileName,
             startTime: startTime.iso8601, stopTime: stopTime.iso8601, walSegmentSize: segmentSize, systemIdentifier: facts[2],
             serverVersionNum: versionNum, bytes: Int(pushed.plaintextSize), manifestChecksum: nil,
-            verification: "not verified with pg_verifybackup (streamed to the repository with no copy on disk); sha256 \(pushed.plaintextSHA256) of the tar recorded and checked when it is fetched",
+            verification: "not verified with pg_verifybackup when taken (streamed to the repository with no copy on disk): the restore verifies the unpacked directory; sha256 \(pushed.plaintextSHA256) of the tar recorded and checked when it is fetched",
             runID: run.runID)
         do {
             let metadata = try BaseBackupOffsite.metadata(record)
