@@ -17,6 +17,9 @@ final class ShippedRunbookPlanTests: XCTestCase {
         ("disaster-recovery", "source-repository", ["source=repository"]),
         ("verify-backup", "source-repository", ["source=repository"]),
         ("restore-database", "source-repository", ["source=repository"]),
+        ("base-backup", "offsite", ["offsite=true"]),
+        ("base-backup", "offsite-no-local-copy", ["offsite=true", "keep_local=false"]),
+        ("pitr", "source-repository", ["target_time=2024-01-15T14:30:00Z", "source=repository", "flush_wal=false"]),
     ]
 
     func testEveryShippedRunbookPlansAsSnapshotted() throws {

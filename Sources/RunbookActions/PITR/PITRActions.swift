@@ -11,6 +11,7 @@ public enum PITRActions {
         ArchiveReceives(),
         BaseBackup(),
         ChooseBackup(),
+        FetchBaseBackup(),
         TargetNotFuture(),
         ArchiveCovers(),
         StopServer(),

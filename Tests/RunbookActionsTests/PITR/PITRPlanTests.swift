@@ -46,6 +46,7 @@ final class PITRPlanTests: XCTestCase {
         let a = MoveAside()
         let ops = try a.plan(call(a, ["server_user": .string("postgres")]), in: context)
         XCTAssertEqual(argv(ops), [
+            ["test", "-e", "/srv/pg/data"],
             ["stat", "-c", "%U", "--", "/srv/pg/data"],
             ["runuser", "-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", "/srv/pg/data", "status"],
             ["test", "!", "-e", "/srv/pg/data.before-pitr-20240115-r1"],
@@ -69,6 +70,7 @@ final class PITRPlanTests: XCTestCase {
             ["runuser", "-u", "postgres", "--", "tar", "-xzf", "-", "-C", "/srv/pg/data"],
             ["runuser", "-u", "postgres", "--", "tar", "-xzf", "-", "-C", "/srv/pg/data/pg_wal"],
             ["test", "-f", "/srv/pg/data/backup_label", "-a", "-f", "/srv/pg/data/PG_VERSION", "-a", "-d", "/srv/pg/data/pg_wal"],
+            ["runuser", "-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_verifybackup", "/srv/pg/data"],
         ])
         XCTAssertEqual(commands[6].stdinFile, "/backups/base/base-1/base.tar.gz")
         XCTAssertEqual(commands[7].stdinFile, "/backups/base/base-1/pg_wal.tar.gz")
@@ -184,6 +186,7 @@ final class PITRPlanTests: XCTestCase {
         let all = argv(ops)
         XCTAssertTrue(all.contains(["runuser", "-u", "postgres", "--", "mv", "-T", "--", "/srv/pg/data", "/srv/pg/data.failed-pitr-20240115-r1"]))
         XCTAssertTrue(all.contains(["runuser", "-u", "postgres", "--", "mv", "-T", "--", "/srv/pg/data.before-pitr-x", "/srv/pg/data"]))
-        XCTAssertFalse(all.contains { $0.contains("rm") }, "a rollback deletes nothing")
+        XCTAssertEqual(all.filter { $0.contains("rm") }, [["rm", "-rf", "--", "/srv/pg/data.wal-fetch-20240115-r1"]],
+                       "a rollback deletes no data, only this run's wal-fetch files (they hold the repository's identity)")
     }
 }

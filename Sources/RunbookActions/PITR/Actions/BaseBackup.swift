@@ -25,6 +25,8 @@ struct BaseBackup: PITRAction {
         InputSpec("manifest_checksums", .oneOf(["CRC32C", "SHA224", "SHA256", "SHA384", "SHA512"]), default: .string("CRC32C"), "Checksum algorithm of the backup manifest."),
         InputSpec("verify", .bool, default: .bool(true), "Verify with pg_verifybackup before recording the backup."),
         InputSpec("archive_dir", .path, "WAL archive, used to verify the WAL of a `wal_method: none` backup."),
+        BaseBackupOffsite.repositoryInput,
+        BaseBackupOffsite.keepLocalInput,
     ], outputs: [
         OutputSpec("backup_id", "The backup's id (directory name)."),
         OutputSpec("backup_path", "The backup's directory."),
@@ -33,7 +35,8 @@ struct BaseBackup: PITRAction {
         OutputSpec("start_wal_file", "First WAL segment the backup needs."),
         OutputSpec("start_time", "Backup start (server clock)."),
         OutputSpec("stop_time", "Backup end (server clock)."),
-        OutputSpec("bytes", "Size on disk."),
+        OutputSpec("bytes", "Size on disk (streamed: of the tar)."),
+        OutputSpec("repository_names", "With repository: the entries pushed (`base/ID/FILE`)."),
     ])
 
     struct Settings {
@@ -125,6 +128,8 @@ struct BaseBackup: PITRAction {
         let s = try settings(call, context)
         let c = try commands(call, server, s)
         let store = CatalogStore(server: server, directory: s.dir)
+        let offsite = try offsite(call)
+        if let offsite, !offsite.keepLocal { return try offsitePlanned(call, server, s, offsite) }
         var ops: [PlannedOperation] = [.command(c.facts), .command(c.absent), .command(c.makeDir)]
         ops += VolumeProbe(server: server, directory: s.dir).planned
         ops += [.command(c.basebackup),
@@ -139,6 +144,7 @@ struct BaseBackup: PITRAction {
         ops += c.rename.map { .command($0) }
         ops += [.command(store.exists), .command(store.read)]
         ops += store.writeCommands(stdinFile: "<catalog with the new backup>").map { .command($0) }
+        if let offsite { ops += try offsitePlanned(call, server, s, offsite) }
         return ops
     }
 
@@ -147,6 +153,8 @@ struct BaseBackup: PITRAction {
         let s = try settings(call, run.context.plan)
         let c = try commands(call, server, s)
         let store = CatalogStore(server: server, directory: s.dir)
+        let offsite = try offsite(call)
+        if let offsite, !offsite.keepLocal { return try await performStreamed(call, run, server, s, offsite) }
 
         let facts = (try await run.rows(c.facts, "reading server facts").first ?? "").split(separator: "|").map(String.init)
         guard facts.count == 4, let versionNum = Int(facts[0]), let segmentSize = Int(facts[1]) else {
@@ -215,11 +223,13 @@ struct BaseBackup: PITRAction {
         catalog.backups.append(record)
         try await store.save(catalog, run)
         run.context.audit("pitr.base-backup", ["backup_id": .string(s.id), "stop_lsn": .string(record.stopLSN), "bytes": .int(bytes)])
-        return .ok("base backup \(s.id): \(bytes) bytes, \(record.startLSN)..\(record.stopLSN), \(verification)", outputs: [
+        var pushed: [String: Value] = [:]
+        if let offsite { pushed = try await pushFinished(record, call, server, s, offsite, run) }
+        return .ok("base backup \(s.id): \(bytes) bytes, \(record.startLSN)..\(record.stopLSN), \(verification)" + (offsite.map { "; pushed to \($0.location)" } ?? ""), outputs: pushed.merging([
             "backup_id": .string(s.id), "backup_path": .string(s.final), "start_lsn": .string(record.startLSN),
             "stop_lsn": .string(record.stopLSN), "start_wal_file": .string(startFile), "start_time": .string(record.startTime),
             "stop_time": .string(record.stopTime), "bytes": .int(bytes),
-        ])
+        ]) { $1 })
     }
 
     /// `pg_verifybackup (PostgreSQL) 15.18 (Debian ...)` -> 15.

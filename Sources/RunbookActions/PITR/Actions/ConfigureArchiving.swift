@@ -65,11 +65,8 @@ struct ConfigureArchiving: PITRAction {
             return [(server.onHost(["mkdir", "-p", "-m", "0700", "--", dir], as: owner), "creating the archive directory \(dir)"),
                     (server.onHost(["test", "-d", dir, "-a", "-w", dir], as: owner), "the archive directory \(dir) must be a directory the server user \(owner) can write")]
         case .repository(_, let binary, let config):
-            // Written through a temporary name and renamed, umask 077 from the start: the
-            // credentials are never readable by anyone else, not even for a moment.
-            let write = ["sh", "-c", "umask 077 && cat > \"$1.tmp\" && mv -f -- \"$1.tmp\" \"$1\"", "sh", config]
             return [(server.onHost([binary, "--version"], as: owner), "running \(binary) as the server user \(owner) on the server's machine (for compose: mount the static binary into the container)"),
-                    (server.onHost(write, as: owner, stdinFile: configFile), "writing the repository configuration \(config)")]
+                    (PrivateFile.write(config, server, as: owner, stdinFile: configFile), "writing the repository configuration \(config)")]
         }
     }
 

@@ -38,13 +38,22 @@ struct MoveAside: PITRAction {
         let server = try PITRServer(call, context)
         let data = try server.dataDir()
         let c = try commands(call, server, owner: call.optionalString("server_user") ?? PITRServer.ownerPlaceholder(data))
-        return [.command(server.ownerQuery(data, serverStopped: true)), .command(c.status), .builtin("the server must be stopped"),
+        let bareHost: [PlannedOperation] = server.isCompose ? [] : [
+            .command(server.onHost(["test", "-e", data], serverStopped: true)),
+            .builtin("absent (a bare host): nothing to move; the restored data directory will belong to the owner of \(DataDirectory.parent(of: data))")]
+        return bareHost + [.command(server.ownerQuery(data, serverStopped: true)), .command(c.status), .builtin("the server must be stopped"),
                 .command(c.free), .command(c.move), .command(c.sync)]
     }
 
     func perform(_ call: ResolvedCall, _ run: PITRRun) async throws -> ActionResult {
         let server = try PITRServer(call, run.context.plan)
         let data = try server.dataDir()
+        if !server.isCompose, !(try await run.attempt(server.onHost(["test", "-e", data], serverStopped: true), timeout: 60).succeeded) {
+            // A bare host: nothing to keep. The restored directory will belong to the parent's owner.
+            let owner = try await run.owner(server, of: DataDirectory.parent(of: data), given: call.optionalString("server_user"), serverStopped: true)
+            run.context.audit("pitr.move-aside", ["from": .string(data), "to": .string(""), "absent": .bool(true)])
+            return .ok("\(data) does not exist (a bare host): nothing to move aside", outputs: ["moved_to": .string(""), "server_user": .string(owner)])
+        }
         let owner = try await run.owner(server, of: data, given: call.optionalString("server_user"), serverStopped: true)
         let c = try commands(call, server, owner: owner)
         let to = try destination(call, server)

@@ -6,16 +6,19 @@ import RunbookEngine
 /// before the start of the oldest backup in the catalog (see `WALRetention`). It refuses to
 /// prune when the catalog is empty or lists a backup whose files are gone (then nothing
 /// proves which WAL is still needed), and records every deletion with its reason in the audit.
+/// With `repository:` it prunes the repository's WAL archive instead (PruneWAL+Repository.swift).
 struct PruneWAL: PITRAction {
     let spec = ActionSpec("pitr.prune-wal", summary: "Delete archived WAL older than the oldest cataloged base backup; keep all it and newer backups need.", inputs: [
         PITRServer.targetInput,
-        InputSpec("archive_dir", .path, required: true, "The WAL archive directory."),
-        InputSpec("backup_dir", .path, required: true, "Directory of base backups with catalog.json (every backup in it is retained)."),
+        InputSpec("archive_dir", .path, "The WAL archive directory (or give repository)."),
+        InputSpec("backup_dir", .path, "Directory of base backups with catalog.json (every backup in it is retained); required with archive_dir."),
+        InputSpec("repository", .target(.repository), "Prune the repository's WAL archive (`runbook wal-push`) instead, against the repository's base backups."),
         InputSpec("dry_run", .bool, default: .bool(false), "Only report what would be deleted."),
     ], outputs: [
         OutputSpec("pruned", "Number of files deleted (or that would be, in a dry run)."),
         OutputSpec("kept", "Number of files kept."),
         OutputSpec("oldest_needed", "The first segment still needed."),
+        OutputSpec("deleted", "With repository: the keys deleted."),
     ], destructive: true)
 
     static let batch = 200
@@ -29,6 +32,7 @@ struct PruneWAL: PITRAction {
     }
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
+        if call.has("repository") { return try repositoryPlanned(call) }
         let server = try PITRServer(call, context)
         let archive = try call.string("archive_dir")
         let store = CatalogStore(server: server, directory: try call.string("backup_dir"))
@@ -41,6 +45,7 @@ struct PruneWAL: PITRAction {
     }
 
     func perform(_ call: ResolvedCall, _ run: PITRRun) async throws -> ActionResult {
+        if call.has("repository") { return try await performOnRepository(call, run) }
         let server = try PITRServer(call, run.context.plan)
         let archive = ArchiveCommands.trimmed(try call.string("archive_dir"))
         let store = CatalogStore(server: server, directory: try call.string("backup_dir"))

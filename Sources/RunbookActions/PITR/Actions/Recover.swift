@@ -17,6 +17,7 @@ struct Recover: PITRAction {
         InputSpec("timeout", .duration, default: .string("1h"), "Deadline for the whole recovery (replaying a day of WAL can take a while)."),
         InputSpec("interval", .duration, default: .string("250ms"), "Time between polls."),
         InputSpec("clear_settings", .bool, default: .bool(true), "After promotion, ALTER SYSTEM RESET the recovery_target* settings (restore_command stays)."),
+        InputSpec("forget_wal_fetch", .bool, default: .bool(true), "After promotion, if this run's write-recovery-config wrote wal-fetch's files (`<data_dir>.wal-fetch-<run id>`: they hold the identity), delete them and ALTER SYSTEM RESET restore_command."),
         PITRServer.serverUserInput,
         PITRServer.logFileInput,
     ], outputs: [
@@ -38,6 +39,8 @@ struct Recover: PITRAction {
         let progress: CommandLine
         let result: CommandLine
         let clear: CommandLine
+        let fetchFiles: CommandLine
+        let forgetFetch: [CommandLine]
     }
 
     func commands(_ call: ResolvedCall, _ server: PITRServer, owner: String) throws -> Commands {
@@ -47,7 +50,10 @@ struct Recover: PITRAction {
             start: try server.start(as: owner, logFile: try server.logFile(call), wait: false, timeout: 0),
             progress: server.psql(["SELECT pg_is_in_recovery()::text || '|' || coalesce(extract(epoch FROM pg_last_xact_replay_timestamp())::text, '')"]),
             result: server.psql(["SELECT coalesce(extract(epoch FROM pg_last_xact_replay_timestamp())::text, '') || '|' || (SELECT timeline_id FROM pg_control_checkpoint()) || '|' || pg_current_wal_lsn()"]),
-            clear: server.psql(Self.targetSettings.map { "ALTER SYSTEM RESET \($0)" } + ["SELECT pg_reload_conf()"]))
+            clear: server.psql(Self.targetSettings.map { "ALTER SYSTEM RESET \($0)" } + ["SELECT pg_reload_conf()"]),
+            fetchFiles: server.onHost(["test", "-d", WALFetchFiles.directory(data: data, runID: server.runID)], serverStopped: true),
+            forgetFetch: [server.psql(["ALTER SYSTEM RESET restore_command", "SELECT pg_reload_conf()"]),
+                          server.onHost(["rm", "-rf", "--", WALFetchFiles.directory(data: data, runID: server.runID)], serverStopped: true)])
     }
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
@@ -60,7 +66,9 @@ struct Recover: PITRAction {
                 .builtin("poll until pg_is_in_recovery() is false (deadline \(try call.string("timeout"))):"), .command(c.progress),
                 .command(c.result), .command(server.logTail(logFile: try server.logFile(call), lines: 400))]
         if try call.bool("clear_settings") { ops.append(.command(c.clear)) }
-        return ops
+        guard try call.bool("forget_wal_fetch") else { return ops }
+        return ops + [.command(c.fetchFiles), .builtin("if it exists (a recovery from the repository), the recovery no longer fetches WAL: reset restore_command and delete wal-fetch's configuration and identity")]
+            + c.forgetFetch.map { .command($0) }
     }
 
     func perform(_ call: ResolvedCall, _ run: PITRRun) async throws -> ActionResult {
@@ -113,6 +121,9 @@ struct Recover: PITRAction {
             .map { line in line.range(of: "LOG:").map { String(line[$0.upperBound...]) } ?? String(line) }?
             .trimmingCharacters(in: .whitespaces) ?? ""
         if try call.bool("clear_settings") { try await run.must(c.clear, "resetting the recovery target settings") }
+        if try call.bool("forget_wal_fetch"), try await run.attempt(c.fetchFiles, timeout: 60).succeeded {
+            for command in c.forgetFetch { try await run.must(command, "removing wal-fetch's files (the identity) after the recovery") }
+        }
 
         run.context.audit("pitr.recovered", ["last_replayed_at": .string(replayedAt), "seconds": .string(String(format: "%.3f", seconds)),
                                              "stop_reason": .string(stopReason)])

@@ -27,7 +27,13 @@ struct StopServer: PITRAction {
 
     func perform(_ call: ResolvedCall, _ run: PITRRun) async throws -> ActionResult {
         let server = try PITRServer(call, run.context.plan)
-        let owner = try await run.lifecycleUser(server, of: try server.dataDir(), given: call.optionalString("server_user"))
+        let data = try server.dataDir()
+        if !server.isCompose, !(try await run.attempt(server.onHost(["test", "-e", data]), timeout: 60).succeeded) {
+            // A bare host (recovery from the repository): no data directory, so no server on it.
+            let owner = try await run.owner(server, of: DataDirectory.parent(of: data), given: call.optionalString("server_user"))
+            return .ok("\(data) does not exist: no server runs on it", outputs: ["was_running": .bool(false), "server_user": .string(owner)])
+        }
+        let owner = try await run.lifecycleUser(server, of: data, given: call.optionalString("server_user"))
         let c = try commands(call, server, owner: owner)
         guard try await run.isRunning(server, as: owner) else {
             return .ok("the server was not running", outputs: ["was_running": .bool(false), "server_user": .string(owner)])

@@ -27,6 +27,15 @@ struct UnpackBaseBackup: PITRAction {
         let unpack: [CommandLine]
         let chown: CommandLine?
         let sane: CommandLine
+        let verify: CommandLine
+    }
+
+    /// A backup that could not be checked with pg_verifybackup when it was taken (streamed to
+    /// the repository with no copy on disk) is checked here, on the unpacked directory, against
+    /// the manifest pg_basebackup put inside its tar, WAL included, before any recovery setting
+    /// is written. (pg_verifybackup skips postgresql.auto.conf and the signal files by design.)
+    static func verifiedOnlyWhenUnpacked(_ record: BaseBackupRecord) -> Bool {
+        record.verification.hasPrefix("not verified with pg_verifybackup")
     }
 
     func commands(_ server: PITRServer, owner: String, backupPath: String, record: BaseBackupRecord?) throws -> Commands {
@@ -51,7 +60,8 @@ struct UnpackBaseBackup: PITRAction {
             protect: server.onHost(["chmod", "0700", "--", data], as: user, serverStopped: true),
             unpack: unpack,
             chown: server.isCompose ? server.onHost(["chown", "-R", owner, "--", data], serverStopped: true) : nil,
-            sane: server.onHost(["test", "-f", data + "/backup_label", "-a", "-f", data + "/PG_VERSION", "-a", "-d", data + "/pg_wal"], serverStopped: true))
+            sane: server.onHost(["test", "-f", data + "/backup_label", "-a", "-f", data + "/PG_VERSION", "-a", "-d", data + "/pg_wal"], serverStopped: true),
+            verify: server.onHost([server.tool("pg_verifybackup"), data], as: user, serverStopped: true))
     }
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
@@ -65,7 +75,8 @@ struct UnpackBaseBackup: PITRAction {
         ops += [.command(c.exists), .builtin("absent: create it; present: it must be empty"), .command(c.listing), .command(c.make), .command(c.protect)]
         ops += c.unpack.map { .command($0) }
         if let chown = c.chown { ops.append(.command(chown)) }
-        ops.append(.command(c.sane))
+        ops += [.command(c.sane), .builtin("if the backup was streamed to the repository (not verified when taken): pg_verifybackup on the unpacked directory, against the manifest inside its tar, WAL included"),
+                .command(c.verify)]
         return ops
     }
 
@@ -91,6 +102,12 @@ struct UnpackBaseBackup: PITRAction {
         for command in c.unpack { try await run.must(command, "unpacking \(id)", timeout: run.context.timeout, show: true) }
         if let chown = c.chown { try await run.must(chown, "giving \(data) to \(owner)") }
         try await run.must(c.sane, "\(data) lacks backup_label, PG_VERSION or pg_wal after unpacking: not a base backup")
-        return .ok("backup \(id) unpacked into \(data)", outputs: ["data_dir": .string(data)])
+        var verified = ""
+        if Self.verifiedOnlyWhenUnpacked(record) {
+            run.log("verifying \(data) with pg_verifybackup (the backup was streamed, so it could not be verified when taken)")
+            try await run.must(c.verify, "pg_verifybackup refused the unpacked backup \(id)", timeout: run.context.timeout, show: true)
+            verified = "; verified with pg_verifybackup after unpacking"
+        }
+        return .ok("backup \(id) unpacked into \(data)\(verified)", outputs: ["data_dir": .string(data)])
     }
 }

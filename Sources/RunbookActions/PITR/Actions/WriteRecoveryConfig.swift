@@ -11,9 +11,12 @@ import RunbookEngine
 struct WriteRecoveryConfig: PITRAction {
     let spec = ActionSpec("pitr.write-recovery-config", summary: "Write restore_command, the recovery target and recovery_target_action=promote into postgresql.auto.conf; touch recovery.signal.", inputs: [
         PITRServer.targetInput,
-        InputSpec("archive_dir", .path, required: true, "The WAL archive restore_command copies from."),
+        InputSpec("archive_dir", .path, "The WAL archive restore_command copies from (or give repository)."),
         PITRServer.serverUserInput,
-    ] + RecoveryTarget.inputs, outputs: [OutputSpec("settings", "The lines written.")])
+    ] + WALFetchFiles.inputs + RecoveryTarget.inputs, outputs: [
+        OutputSpec("settings", "The lines written."),
+        OutputSpec("wal_fetch_dir", "With repository: the directory holding wal-fetch's configuration and identity; pitr.recover of the same run removes it after the promotion."),
+    ])
 
     struct Commands {
         let prepared: CommandLine
@@ -36,7 +39,8 @@ struct WriteRecoveryConfig: PITRAction {
             sync: server.onHost(["sync", "--", data + "/recovery.signal", data], serverStopped: true))
     }
 
-    func text(_ call: ResolvedCall, runID: String) throws -> String {
+    func text(_ call: ResolvedCall, _ fetch: WALFetchFiles?, runID: String) throws -> String {
+        if let fetch { return try RecoveryTarget.from(call).configText(restoreCommand: fetch.restoreCommand, runID: runID) }
         let archive = try call.string("archive_dir")
         try ArchiveCommands.validate(archiveDir: archive)
         return try RecoveryTarget.from(call).configText(restoreCommand: ArchiveCommands.restoreCommand(archiveDir: archive), runID: runID)
@@ -45,26 +49,33 @@ struct WriteRecoveryConfig: PITRAction {
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
         let server = try PITRServer(call, context)
         let data = try server.dataDir()
-        let settings = try text(call, runID: context.runID)
-        let c = try commands(server, owner: call.optionalString("server_user") ?? PITRServer.ownerPlaceholder(data), settingsFile: "<settings below>")
+        let fetch = try WALFetchFiles(call, server)
+        let settings = try text(call, fetch, runID: context.runID)
+        let owner = call.optionalString("server_user") ?? PITRServer.ownerPlaceholder(data)
+        let c = try commands(server, owner: owner, settingsFile: "<settings below>")
         var ops: [PlannedOperation] = []
         if !call.has("server_user") { ops.append(.command(server.ownerQuery(data, serverStopped: true))) }
-        return ops + [.command(c.prepared), .command(c.noStandby), .command(c.noRecoveryConf), .command(c.append),
+        ops += [.command(c.prepared), .command(c.noStandby), .command(c.noRecoveryConf)]
+        if let fetch { ops += try fetch.planned(call, server, owner: owner) }
+        return ops + [.command(c.append),
                       .builtin("appended to postgresql.auto.conf:\n" + settings), .command(c.signal), .command(c.sync)]
     }
 
     func perform(_ call: ResolvedCall, _ run: PITRRun) async throws -> ActionResult {
         let server = try PITRServer(call, run.context.plan)
         let data = try server.dataDir()
-        let settings = try text(call, runID: run.runID)
+        let fetch = try WALFetchFiles(call, server)
+        let settings = try text(call, fetch, runID: run.runID)
         let owner = try await run.owner(server, of: data, given: call.optionalString("server_user"), serverStopped: true)
         let c = try commands(server, owner: owner, settingsFile: try run.scratchFile("recovery.conf.lines", settings))
         try await run.must(c.prepared, "\(data) has no backup_label: it is not a freshly unpacked base backup; refusing to put it into recovery")
         try await run.must(c.noStandby, "\(data) has standby.signal: it would start as a standby and never promote")
         try await run.must(c.noRecoveryConf, "\(data) has a recovery.conf, which PostgreSQL 12+ refuses; remove it")
+        try await fetch?.write(call, server, owner: owner, run)
         try await run.must(c.append, "appending the recovery settings to postgresql.auto.conf")
         try await run.must(c.signal, "creating recovery.signal")
         try await run.must(c.sync, "syncing recovery.signal")
-        return .ok("recovery settings written (\(try RecoveryTarget.from(call)))", outputs: ["settings": .string(settings)])
+        return .ok("recovery settings written (\(try RecoveryTarget.from(call)))" + (fetch.map { "; wal-fetch reads its configuration and identity from \($0.directory)" } ?? ""),
+                   outputs: ["settings": .string(settings), "wal_fetch_dir": .string(fetch?.directory ?? "")])
     }
 }

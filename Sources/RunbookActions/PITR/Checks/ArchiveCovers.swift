@@ -15,11 +15,11 @@ import RunbookEngine
 struct ArchiveCovers: PITRAction {
     let spec = ActionSpec("pitr.archive-covers", role: .check, summary: "The WAL archive covers everything from the base backup's start to the recovery target.", inputs: [
         PITRServer.targetInput,
-        InputSpec("archive_dir", .path, required: true, "The WAL archive directory."),
+        InputSpec("archive_dir", .path, "The WAL archive directory (or give repository)."),
         InputSpec("backup_dir", .path, required: true, "Directory of base backups with catalog.json."),
         InputSpec("backup", .string, "The base backup to recover from; default: chosen like pitr.choose-backup."),
         InputSpec("max_scan_segments", .int, default: .int(256), "How many of the newest segments to read looking for the newest commit."),
-    ] + RecoveryTarget.inputs, outputs: [
+    ] + ArchiveSource.inputs + RecoveryTarget.inputs, outputs: [
         OutputSpec("first_segment", "First segment the recovery needs."),
         OutputSpec("last_segment", "Last segment of the unbroken run in the archive."),
         OutputSpec("newest_commit", "Time of the newest commit or abort in the archive (time targets)."),
@@ -41,9 +41,20 @@ struct ArchiveCovers: PITRAction {
         let target = try RecoveryTarget.from(call)
         let server = try PITRServer(call, context)
         let store = CatalogStore(server: server, directory: try call.string("backup_dir"))
-        let archive = try call.string("archive_dir")
-        var ops: [PlannedOperation] = [.command(store.exists), .command(store.read), .command(listArchive(server, archive)),
-                                       .builtin("check segments from the backup's start are all there, without a hole")]
+        let remote = call.has("repository")
+        let archive = remote ? "<private local directory>" : try call.string("archive_dir")
+        var ops: [PlannedOperation] = [.command(store.exists), .command(store.read)]
+        if remote {
+            ops.append(.builtin("list the WAL archive's keys (wal/NAME.SHA256.age) in \(try BaseBackupOffsite.location(call))"))
+        } else {
+            ops.append(.command(listArchive(server, archive)))
+        }
+        ops.append(.builtin("check segments from the backup's start are all there, without a hole"))
+        if remote, case .time = target {
+            ops.append(.builtin("each segment read below is first fetched from the repository into \(archive), decrypted with \(RepositoryRestoreInputs.identityName(call)) and its sha256 checked"))
+        } else if remote, case .name = target {
+            ops.append(.builtin("every segment from the backup's start to the archive's end is first fetched from the repository into \(archive), decrypted with \(RepositoryRestoreInputs.identityName(call)) and its sha256 checked"))
+        }
         switch target {
         case .time:
             ops.append(.builtin("newest segment first, until one holds a transaction:"))
@@ -59,13 +70,15 @@ struct ArchiveCovers: PITRAction {
     func perform(_ call: ResolvedCall, _ run: PITRRun) async throws -> ActionResult {
         let target = try RecoveryTarget.from(call)
         let server = try PITRServer(call, run.context.plan)
-        let archive = ArchiveCommands.trimmed(try call.string("archive_dir"))
+        let source = try ArchiveSource.open(call, server, run)
+        defer { Task { await source.close() } }
+        let archive = source.directory
         let catalog = try await CatalogStore(server: server, directory: try call.string("backup_dir")).load(run)
         let record = try ChooseBackup.choose(catalog, for: target, pinned: call.optionalString("backup").flatMap { $0.isEmpty ? nil : $0 })
         guard let start = record.startSegment, let stopLSN = record.stopLSNValue else {
             throw PITRFailure("catalog entry \(record.id) has no valid start segment / stop LSN")
         }
-        let names = try await run.rows(listArchive(server, archive), "listing the archive \(archive)")
+        let names = try await source.names(server, run, list: listArchive(server, archive))
         let coverage = ArchiveCoverage(names: names, start: start, stopLSN: stopLSN)
         if let problem = coverage.problem { return .failed(problem) }
         guard let last = coverage.lastContiguous, let end = coverage.endLSN else { return .failed("the archive is empty") }
@@ -85,6 +98,7 @@ struct ArchiveCovers: PITRAction {
         case .time(let t):
             let limit = max(1, try call.int("max_scan_segments"))
             for segment in coverage.newestFirst.prefix(limit) {
+                try await source.make(available: [segment.fileName])
                 let file = try run.scratchFile("xact-\(segment.fileName).txt", "")
                 try await run.must(waldump(server, archive: archive, arguments: ["-r", "Transaction", segment.fileName], output: file),
                                    "reading \(segment.fileName) with pg_waldump")
@@ -99,6 +113,7 @@ struct ArchiveCovers: PITRAction {
             }
             return .failed("no transaction found in the newest \(min(limit, coverage.newestFirst.count)) archived segments after backup \(record.id) became consistent: the target \(t.iso8601) cannot be shown to be reachable")
         case .name(let name):
+            try await source.make(available: (start.number...last.number).map { WALSegment(timeline: start.timeline, number: $0, size: start.size).fileName })
             let file = try run.scratchFile("xlog.txt", "")
             try await run.must(waldump(server, archive: archive, arguments: ["-t", String(start.timeline), "-r", "XLOG", "-s", start.startLSN.description, "-e", end.description], output: file),
                                "reading the archive with pg_waldump")

@@ -77,17 +77,21 @@ final class PITRRun: @unchecked Sendable {
 
     /// Writes `text` to a private (0600) local file and returns its path, for a command's stdin or stdout.
     func scratchFile(_ name: String, _ text: String) throws -> String {
-        if scratch == nil {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("runbook-pitr-" + UUID().uuidString).path
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            scratch = dir
-        }
-        let path = scratch! + "/" + name
+        let path = try scratchDirectory() + "/" + name
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw PITRFailure("cannot write the temporary file \(path)")
         }
         return path
+    }
+
+    /// A private (0700) local directory for this action's temporary files, removed by `cleanUp`.
+    func scratchDirectory() throws -> String {
+        if let scratch { return scratch }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("runbook-pitr-" + UUID().uuidString).path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        scratch = dir
+        return dir
     }
 
     func cleanUp() {
