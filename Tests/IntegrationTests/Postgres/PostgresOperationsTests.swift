@@ -11,6 +11,16 @@ final class PostgresOperationsTests: PostgresSuite {
         XCTAssertTrue(result.message?.contains("1 attempt)") == true, result.message ?? "")
     }
 
+    func testWaitReadyAsksALocalServerWithoutStartingPgIsready() async throws {
+        // Over TCP the server asks for a password the probe never sends; over the socket it trusts.
+        for target in ["db", "sock"] {
+            let result = try await harness.run(WaitReady(), ["target": .string(target), "timeout": "10s"])
+            XCTAssertTrue(result.succeeded, result.message ?? "")
+            XCTAssertTrue(result.message?.hasSuffix("answered the startup message") == true, "\(target): \(result.message ?? "")")
+        }
+        XCTAssertFalse(harness.log.contains("accepting connections"), "pg_isready ran: \(harness.log)")
+    }
+
     func testWaitReadyPollsUntilTheServerComesUp() async throws {
         cluster.stopServerOnly()
         let starter = Task.detached { [cluster] in
