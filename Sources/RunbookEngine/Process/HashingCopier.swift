@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RunbookCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -84,7 +85,7 @@ final class HashingCopier: @unchecked Sendable {
             total += Int64(n)
             writeback.wrote(upTo: total)
         }
-        let hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let hex = HexText.lowercase(hasher.finalize())
         return Outcome(sha256: hex, bytes: total, failure: nil)
     }
 }
