@@ -57,6 +57,8 @@ struct WaitReady: ExecutableAction {
         while true {
             attempts += 1
             if let startup = r.startup, startup.attempt(timeout: min(1, r.interval)) == .accepting {
+                // The line pg_isready would have printed, so the operator's log reads as before.
+                context.log("\(startup.place) - accepting connections (answered runbook's startup message)")
                 let waited = Date().timeIntervalSince(start)
                 return .ok("ready after \(Self.format(waited)) (\(attempts) attempt\(attempts == 1 ? "" : "s")): \(startup.place) answered the startup message",
                            outputs: ["waited": .string(PostgresExecution.seconds(waited))])

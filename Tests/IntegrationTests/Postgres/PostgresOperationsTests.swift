@@ -18,7 +18,9 @@ final class PostgresOperationsTests: PostgresSuite {
             XCTAssertTrue(result.succeeded, result.message ?? "")
             XCTAssertTrue(result.message?.hasSuffix("answered the startup message") == true, "\(target): \(result.message ?? "")")
         }
-        XCTAssertFalse(harness.log.contains("accepting connections"), "pg_isready ran: \(harness.log)")
+        XCTAssertEqual(harness.log, "127.0.0.1:\(cluster.port) - accepting connections (answered runbook's startup message)"
+                           + "\(cluster.socketDir)/.s.PGSQL.\(cluster.port) - accepting connections (answered runbook's startup message)",
+                       "only the probe's lines: pg_isready never ran")
     }
 
     func testWaitReadyPollsUntilTheServerComesUp() async throws {
