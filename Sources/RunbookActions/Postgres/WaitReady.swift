@@ -4,6 +4,8 @@ import RunbookEngine
 
 /// `postgres.wait-ready`: polls `pg_isready` until the server accepts connections or the
 /// deadline passes. Replaces the seed's `sleep 30`, which is both too long and not enough.
+/// For a server on this host named by socket directory or loopback address, each attempt first
+/// asks itself (`StartupProbe`), and starts `pg_isready` only when that is not a clear yes.
 struct WaitReady: ExecutableAction {
     let spec = ActionSpec(
         "postgres.wait-ready",
@@ -19,6 +21,8 @@ struct WaitReady: ExecutableAction {
 
     struct Recipe {
         var probe: CommandLine
+        /// The same question asked without a process, where runbook can reach the socket itself.
+        var startup: StartupProbe?
         var timeout: Double
         var interval: Double
     }
@@ -32,13 +36,17 @@ struct WaitReady: ExecutableAction {
         // -t: how long one attempt may take; bounded so one hung attempt cannot eat the deadline.
         let attempt = max(1, min(5, Int(interval.rounded(.up))))
         let probe = endpoint.command("pg_isready", ["-t", String(attempt)], database: database, noPasswordPrompt: false)
-        return Recipe(probe: probe, timeout: timeout, interval: interval)
+        return Recipe(probe: probe, startup: StartupProbe(endpoint, database: database), timeout: timeout, interval: interval)
     }
 
     func plan(_ call: ResolvedCall, in context: PlanContext) throws -> [PlannedOperation] {
         let r = try recipe(call, context)
-        return [.command(r.probe),
-                .builtin("repeat every \(Self.format(r.interval)) until it exits 0 (accepting connections), for at most \(Self.format(r.timeout))")]
+        var ops: [PlannedOperation] = []
+        if let startup = r.startup {
+            ops.append(.builtin("each attempt first sends a startup message to \(startup.place) itself and reads the answer as pg_isready does; pg_isready runs only when that is not \"accepting connections\""))
+        }
+        return ops + [.command(r.probe),
+                      .builtin("repeat every \(Self.format(r.interval)) until it exits 0 (accepting connections), for at most \(Self.format(r.timeout))")]
     }
 
     func run(_ call: ResolvedCall, in context: RunContext) async throws -> ActionResult {
@@ -48,6 +56,13 @@ struct WaitReady: ExecutableAction {
         var last = ""
         while true {
             attempts += 1
+            if let startup = r.startup, startup.attempt(timeout: min(1, r.interval)) == .accepting {
+                // The line pg_isready would have printed, so the operator's log reads as before.
+                context.log("\(startup.place) - accepting connections (answered runbook's startup message)")
+                let waited = Date().timeIntervalSince(start)
+                return .ok("ready after \(Self.format(waited)) (\(attempts) attempt\(attempts == 1 ? "" : "s")): \(startup.place) answered the startup message",
+                           outputs: ["waited": .string(PostgresExecution.seconds(waited))])
+            }
             let remaining = r.timeout - Date().timeIntervalSince(start)
             let result = try await PostgresExecution.run(r.probe, in: context, timeout: max(1, min(remaining, 30)))
             let waited = Date().timeIntervalSince(start)

@@ -151,9 +151,7 @@ public struct Evaluator: Sendable {
     }
 
     static func iso8601(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: date)
+        UTCTimestampText.format(date, milliseconds: false)
     }
 
     /// strftime-style formatting in UTC of a timestamp value.
@@ -174,6 +172,7 @@ public struct Evaluator: Sendable {
 public enum Timestamp {
     public static func parse(_ text: String) -> Date? {
         let s = text.trimmingCharacters(in: .whitespaces)
+        if let d = UTCTimestampText.parse(s) { return d }
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime]
         if let d = iso.date(from: s) { return d }

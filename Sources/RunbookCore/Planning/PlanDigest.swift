@@ -24,7 +24,7 @@ public enum PlanDigest {
         for name in runbookDigests.keys.sorted() { text += "runbook \(name) \(runbookDigests[name] ?? "")\n" }
         for name in params.keys.sorted() { text += "param \(name)=\(canonical(params[name] ?? .null))\n" }
         text += "profile \(profileDigest ?? "-")\n"
-        return "sha256:" + SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return "sha256:" + HexText.lowercase(SHA256.hash(data: Data(text.utf8)))
     }
 
     /// True when `given` names `digest`: the whole digest, or a prefix of at least 12 hex digits,

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RunbookCore
 
 /// The line format that makes the audit trail tamper-evident.
 ///
@@ -34,6 +35,6 @@ public enum AuditChain {
     }
 
     public static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        HexText.lowercase(SHA256.hash(data: data))
     }
 }

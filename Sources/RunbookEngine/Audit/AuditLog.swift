@@ -1,4 +1,5 @@
 import Foundation
+import RunbookCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -162,15 +163,8 @@ public final class AuditLog: @unchecked Sendable {
 
     /// ISO 8601 with milliseconds, UTC: the time format of every record.
     public static func timestamp(_ date: Date) -> String {
-        formatterLock.withLock { formatter.string(from: date) }
+        UTCTimestampText.format(date, milliseconds: true)
     }
-
-    private static let formatterLock = NSLock()
-    nonisolated(unsafe) private static let formatter: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
-    }()
 }
 
 public struct AuditError: Error, CustomStringConvertible {

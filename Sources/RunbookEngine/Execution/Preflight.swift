@@ -24,7 +24,7 @@ enum Preflight {
     /// declared by the runbook, its profile or the runbooks it calls.
     static func secretDeclarations(_ graph: RunbookGraph, params: [String: Value], profile: Profile?,
                                    actions: [any ExecutableAction]) -> [SecretDecl] {
-        let needs = SecretNeeds(catalog: ActionCatalog(actions), profile: profile, runbookNamed: { graph.callees[$0] })
+        let needs = SecretNeeds(catalog: ActionCatalog(actions.map { $0 as any ActionDefinition }), profile: profile, runbookNamed: { graph.callees[$0] })
         let needed = Set(needs.names(for: graph.root, params: params))
         var decls = SecretResolver.declarations(runbook: graph.root, profile: profile)
         var names = Set(decls.map(\.name))

@@ -40,7 +40,7 @@ final class RunState: @unchecked Sendable {
         var byName: [String: any ExecutableAction] = [:]
         for a in actions where byName[a.spec.name] == nil { byName[a.spec.name] = a }
         self.actions = byName
-        binder = CallBinder(catalog: ActionCatalog(actions), profile: request.profile)
+        binder = CallBinder(catalog: ActionCatalog(actions.map { $0 as any ActionDefinition }), profile: request.profile)
         self.processes = processes
         self.prompter = prompter
         self.locks = locks

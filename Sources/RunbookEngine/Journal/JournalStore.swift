@@ -1,4 +1,5 @@
 import Foundation
+import RunbookCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -109,6 +110,7 @@ public final class JournalStore: @unchecked Sendable {
         let d = JSONDecoder()
         d.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
+            if let date = UTCTimestampText.parse(text) { return date }
             let f = ISO8601DateFormatter()
             f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             if let date = f.date(from: text) { return date }

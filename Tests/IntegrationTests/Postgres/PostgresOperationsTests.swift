@@ -11,6 +11,18 @@ final class PostgresOperationsTests: PostgresSuite {
         XCTAssertTrue(result.message?.contains("1 attempt)") == true, result.message ?? "")
     }
 
+    func testWaitReadyAsksALocalServerWithoutStartingPgIsready() async throws {
+        // Over TCP the server asks for a password the probe never sends; over the socket it trusts.
+        for target in ["db", "sock"] {
+            let result = try await harness.run(WaitReady(), ["target": .string(target), "timeout": "10s"])
+            XCTAssertTrue(result.succeeded, result.message ?? "")
+            XCTAssertTrue(result.message?.hasSuffix("answered the startup message") == true, "\(target): \(result.message ?? "")")
+        }
+        XCTAssertEqual(harness.log, "127.0.0.1:\(cluster.port) - accepting connections (answered runbook's startup message)"
+                           + "\(cluster.socketDir)/.s.PGSQL.\(cluster.port) - accepting connections (answered runbook's startup message)",
+                       "only the probe's lines: pg_isready never ran")
+    }
+
     func testWaitReadyPollsUntilTheServerComesUp() async throws {
         cluster.stopServerOnly()
         let starter = Task.detached { [cluster] in

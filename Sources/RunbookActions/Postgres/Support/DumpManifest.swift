@@ -1,4 +1,5 @@
 import Foundation
+import RunbookCore
 
 /// `manifest.json` beside the backups: the record of every artifact `postgres.dump`
 /// and `postgres.dump-globals` completed. "Latest" and retention are decided from
@@ -179,13 +180,11 @@ extension DumpManifest {
 /// The manifest's time format.
 enum ManifestTime {
     static func format(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: date)
+        UTCTimestampText.format(date, milliseconds: true)
     }
 
     static func parse(_ text: String) -> Date? {
+        if let d = UTCTimestampText.parse(text) { return d }
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let d = f.date(from: text) { return d }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RunbookCore
 
 /// AWS Signature Version 4 for the `Authorization` header.
 ///
@@ -132,15 +133,7 @@ public struct SigV4Signer: Sendable {
 
 extension Sequence where Element == UInt8 {
     /// Lowercase hex, the form S3 uses for digests.
-    var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    var hex: String { HexText.lowercase(self) }
 }
 
 extension Digest {
