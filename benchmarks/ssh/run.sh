@@ -107,16 +107,16 @@ echo "ratio (medians): $(echo "scale=3; $R / $H" | bc); per round: $(for i in "$
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== 2. per-step overhead of a trivial remote step, warm connection"
-t0=$(now); for i in $(seq 1 50); do "${SSH[@]}" -T 127.0.0.1 true; done; t1=$(now)
-RAW=$(echo "scale=1; ($t1 - $t0) * 1000 / 50" | bc)
-a=(); b=()
-for r in $(seq 1 "$REPS"); do
+a=(); b=(); raw=(); extra=()
+for r in $(seq 1 "$REPS"); do  # each round: 50 raw commands, 1 step, 51 steps
+  t0=$(now); for i in $(seq 1 50); do "${SSH[@]}" -T 127.0.0.1 true; done; t1=$(now); raw+=("$(echo "scale=1; ($t1 - $t0) * 1000 / 50" | bc)")
   t0=$(now); rb run steps1; t1=$(now); a+=("$(echo "$t1 - $t0" | bc)")
   t0=$(now); rb run steps51; t1=$(now); b+=("$(echo "$t1 - $t0" | bc)")
+  extra+=("$(echo "scale=1; (${b[-1]} - ${a[-1]}) * 1000 / 50" | bc)")
 done
-A=$(median "${a[@]}"); B=$(median "${b[@]}")
-echo "raw ssh -S (mux) host true: $RAW ms per command"
-echo "runbook: 1 step ${a[*]} s (median $A), 51 steps ${b[*]} s (median $B): $(echo "scale=1; ($B - $A) * 1000 / 50" | bc) ms per extra step (of which raw ssh ~$RAW ms)"
+echo "raw ssh -S (mux) host true, ms per command: ${raw[*]} (median $(median "${raw[@]}"))"
+echo "runbook, ms per extra step: ${extra[*]} (median $(median "${extra[@]}")); 1 step ${a[*]} s, 51 steps ${b[*]} s"
+echo "runbook minus raw, per round (ms): $(for i in "${!raw[@]}"; do printf '%s ' "$(echo "${extra[$i]} - ${raw[$i]}" | bc)"; done)"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 "${SSH[@]}" -O exit 127.0.0.1 2>/dev/null || true
 
