@@ -18,7 +18,7 @@ public enum Registry {
     /// is the order of `runbook schema profile` and docs/format.md.
     public static let targetKinds = TargetKindCatalog([
         PostgresTarget.kind, ComposeTarget.kind, S3Target.kind, HTTPTarget.kind, SSHTarget.kind, RepositoryTarget.kind,
-        NotificationTarget.kind, MetricsTarget.kind,
+        NotificationTarget.kind, MetricsTarget.kind, HostGroup.kind,
     ])
 
     public static func executable(_ name: String) -> (any ExecutableAction)? {

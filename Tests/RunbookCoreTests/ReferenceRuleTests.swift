@@ -149,7 +149,7 @@ final class ReferenceRuleTests: XCTestCase {
         XCTAssertEqual(headlines(d), [
             #"t.yaml:11:18: error: unterminated "${" [expression]"#,
             #"t.yaml:11:39: error: malformed reference "${steps.a}"; expected ${steps.<id>.outputs.<name>} [expression]"#,
-            #"t.yaml:11:53: error: unknown reference "${foo.bar}"; references start with params., secrets., steps., run. or name a loop variable [expression]"#,
+            #"t.yaml:11:53: error: unknown reference "${foo.bar}"; references start with params., secrets., steps., run., targets. or name a loop variable [expression]"#,
             #"t.yaml:11:67: error: malformed reference "${}" [expression]"#,
         ])
     }

@@ -33,7 +33,7 @@ final class Trace: @unchecked Sendable {
 }
 
 /// `fake.do` / `fake.check`: record their `name` in the trace; fail when `fail` is
-/// true (or while `fail_until` attempts have not been made); sleep `sleep` seconds.
+/// true (or `name` is in `fail_names`) (or while `fail_until` attempts have not been made); sleep `sleep` seconds.
 struct FakeAction: ExecutableAction {
     let spec: ActionSpec
     let trace: Trace
@@ -44,6 +44,7 @@ struct FakeAction: ExecutableAction {
             InputSpec("name", .string, required: true, "label"),
             InputSpec("fail", .bool, default: .bool(false), "fail"),
             InputSpec("fail_until", .int, default: .int(0), "fail the first N calls"),
+            InputSpec("fail_names", .list(.string), "fail when `name` is one of these"),
             InputSpec("sleep", .string, "seconds"),
             InputSpec("database", .string, "a database name"),
             InputSpec("value", .string, "output value"),
@@ -65,7 +66,8 @@ struct FakeAction: ExecutableAction {
             try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
         }
         let n = attempts.next(name)
-        if (try? call.bool("fail")) == true || n <= ((try? call.int("fail_until")) ?? 0) {
+        let failNames = call.inputs["fail_names"]?.listValue?.map(\.description) ?? []
+        if (try? call.bool("fail")) == true || n <= ((try? call.int("fail_until")) ?? 0) || failNames.contains(name) {
             return .failed("\(name) failed", exitStatus: 1)
         }
         return .ok("\(name) ok", outputs: ["value": .string(call.optionalString("value") ?? name)])

@@ -196,9 +196,48 @@ final class InterpreterTests: XCTestCase {
           - {id: b, action: fake.do, with: {name: b}}
         """)
         let outcome = await h.run(rb)
+        XCTAssertEqual(outcome.status, .completedWithFailures)
+        XCTAssertEqual(outcome.status.exitCode, 7)
+        XCTAssertEqual(outcome.message, "1 failed and the run went on (on_failure: continue): a")
+        XCTAssertEqual(h.trace.all, ["a", "b"])
+        XCTAssertEqual(try h.journal(outcome).step("a")?.state, .continued)
+        XCTAssertEqual(try h.journal(outcome).status, .completedWithFailures)
+    }
+
+    func testIgnoreRecordsTheFailureAndTheRunStillSucceeds() async throws {
+        let rb = try parseRunbook("""
+        runbook: t
+        summary: s
+        steps:
+          - {id: a, action: fake.do, with: {name: a, fail: true}, on_failure: ignore}
+          - {id: b, action: fake.do, with: {name: b}}
+        """)
+        let outcome = await h.run(rb)
         XCTAssertEqual(outcome.status, .succeeded)
         XCTAssertEqual(h.trace.all, ["a", "b"])
         XCTAssertEqual(try h.journal(outcome).step("a")?.state, .continued)
+    }
+
+    func testALoopThatContinuesPastFailedItemsNamesEachOfThemAndDoesNotSucceed() async throws {
+        let failing = try parseRunbook("""
+        runbook: t
+        summary: s
+        steps:
+          - id: each
+            action: fake.do
+            for_each: [m1, m2, m3, m4]
+            as: m
+            parallel: 2
+            on_failure: continue
+            with: {name: "${m}", fail_names: [m2, m4]}
+          - {id: after, action: fake.do, with: {name: after}}
+        """)
+        let outcome = await h.run(failing)
+        XCTAssertEqual(outcome.status, .completedWithFailures)
+        XCTAssertEqual(outcome.message, "2 failed and the run went on (on_failure: continue): each[m2], each[m4]")
+        let journal = try h.journal(outcome)
+        XCTAssertEqual(["m1", "m2", "m3", "m4"].map { journal.step("each[\($0)]")?.state }, [.succeeded, .continued, .succeeded, .continued])
+        XCTAssertEqual(journal.step("after")?.state, .succeeded)
     }
 
     func testLaterFailureRollsBackEveryCompletedLoopItem() async throws {

@@ -37,6 +37,8 @@ struct ResumeCommand: AsyncParsableCommand {
         }
         switch journal.status {
         case .succeeded: Refusal.exit("run \(runID) succeeded; there is nothing to resume", .refused)
+        case .completedWithFailures:
+            Refusal.exit("run \(runID) completed; the steps that failed under on_failure: continue are not retried by resume; start a new run for them", .refused)
         case .refused: Refusal.exit("run \(runID) was refused before it started; start a new run", .refused)
         case .rollbackFailed where !force:
             Refusal.exit("run \(runID) failed and a rollback failed too; inspect it (runbook show \(runID)) and pass --force to resume anyway", .refused)

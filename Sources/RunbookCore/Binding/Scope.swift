@@ -10,6 +10,8 @@ public struct Scope: Sendable {
     public var startedAt: Date
     public var stateDir: String
     public var loop: [String: Value]
+    /// The profile's group targets and their members, for `${targets.NAME.members}`.
+    public var groupMembers: [String: [String]] = [:]
     /// In a plan, outputs of steps that have not run yet render as `<steps.x.outputs.y>`.
     public var placeholdersForMissingOutputs: Bool
 
@@ -133,6 +135,12 @@ public struct Evaluator: Sendable {
         case .loop(let name):
             guard let v = scope.loop[name] else { throw EvaluationError("\"${\(name)}\" is not a loop variable here", at: location) }
             return v
+        case .groupMembers(let name):
+            guard let members = scope.groupMembers[name] else {
+                let groups = scope.groupMembers.keys.sorted()
+                throw EvaluationError("the profile has no group \"\(name)\"\(Suggestions.didYouMean(name, in: groups)); groups: \(groups.isEmpty ? "none" : groups.joined(separator: ", "))", at: location)
+            }
+            return .list(members.map { .string($0) })
         }
     }
 

@@ -26,6 +26,7 @@ public enum RuleID: String, CaseIterable, Sendable, Codable, CustomStringConvert
     case targetKind = "target-kind"
     case targetVia = "target-via"
     case targetValue = "target-value"
+    case targetGroup = "target-group"
     case literalSecret = "literal-secret"
 
     // Validation rules over a loaded runbook (one file each, in Validation/Rules)
@@ -81,6 +82,7 @@ public enum RuleID: String, CaseIterable, Sendable, Codable, CustomStringConvert
         case .targetKind: return "A profile target does not have exactly one known kind."
         case .targetVia: return "A target key is written with a via it does not apply to."
         case .targetValue: return "A target key's value is malformed for its kind (an age recipient that does not parse, for example)."
+        case .targetGroup: return "A host group is malformed: no members, a member setting a key its group's shape decides, a member named like another target, or a loop over a group the profile does not have."
         case .literalSecret: return "A profile key that must be ${secrets.NAME} holds a literal value."
         case .nameMismatch: return "A runbook's or profile's name differs from its file name."
         case .invalidStepID: return "A step id is not lowercase letters, digits, - and _."

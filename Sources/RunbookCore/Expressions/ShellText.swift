@@ -89,6 +89,7 @@ public struct ShellText: Sendable, Hashable {
         case .stepOutput(let step, let output): words = ["STEP", step, output]
         case .run(let field): words = ["RUN", field]
         case .loop(let n): words = [n]
+        case .groupMembers(let n): words = ["TARGETS", n, "MEMBERS"]
         }
         let base = "RB_" + words.joined(separator: "_").uppercased().map { c -> String in
             c.isASCII && (c.isLetter || c.isNumber) ? String(c) : "_"

@@ -4,6 +4,7 @@ import Foundation
 ///
 /// - `params.NAME`, `secrets.NAME`, `steps.ID.outputs.NAME`
 /// - `run.id`, `run.started_at`
+/// - `targets.GROUP.members`: the member target names of a profile's group, a list
 /// - a loop variable, named by the step's `as:` (e.g. `db`)
 /// - any of these with a time format: `${run.started_at|%Y%m%d-%H%M%S}` (strftime, UTC)
 public enum Reference: Sendable, Hashable, CustomStringConvertible {
@@ -12,6 +13,8 @@ public enum Reference: Sendable, Hashable, CustomStringConvertible {
     case stepOutput(step: String, output: String)
     case run(String)
     case loop(String)
+    /// `targets.NAME.members`: the members of the profile's group target `NAME`.
+    case groupMembers(String)
 
     public var description: String {
         switch self {
@@ -20,6 +23,7 @@ public enum Reference: Sendable, Hashable, CustomStringConvertible {
         case .stepOutput(let s, let o): return "steps.\(s).outputs.\(o)"
         case .run(let n): return "run.\(n)"
         case .loop(let n): return n
+        case .groupMembers(let n): return "targets.\(n).members"
         }
     }
 
@@ -205,17 +209,19 @@ public struct Template: Sendable, Hashable {
         case "run" where segments.count == 2: return .success(.run(segments[1]))
         case "steps" where segments.count == 4 && segments[2] == "outputs":
             return .success(.stepOutput(step: segments[1], output: segments[3]))
-        case "params", "secrets", "run", "steps":
+        case "targets" where segments.count == 3 && segments[2] == "members": return .success(.groupMembers(segments[1]))
+        case "params", "secrets", "run", "steps", "targets":
             return .failure(ReferenceError("malformed reference \"${\(path)}\"; expected \(expectedShape(segments[0]))"))
         default:
             if segments.count == 1 { return .success(.loop(segments[0])) }
-            return .failure(ReferenceError("unknown reference \"${\(path)}\"; references start with params., secrets., steps., run. or name a loop variable"))
+            return .failure(ReferenceError("unknown reference \"${\(path)}\"; references start with params., secrets., steps., run., targets. or name a loop variable"))
         }
     }
 
     private static func expectedShape(_ head: String) -> String {
         switch head {
         case "steps": return "${steps.<id>.outputs.<name>}"
+        case "targets": return "${targets.<group>.members}"
         default: return "${\(head).<name>}"
         }
     }

@@ -32,9 +32,15 @@ public enum ProfileLoader {
         if let targets = top.node("targets") {
             if let pairs = targets.mapping {
                 for pair in pairs {
-                    guard let target = TargetReader.read(pair, kinds: kinds, &diags) else { continue }
-                    read.append(target)
-                    profile.targets.append(target.decl)
+                    for target in readTarget(pair, kinds: kinds, &diags) {
+                        if let other = profile.target(target.decl.name) {
+                            diags.append(.error(.targetGroup, "target \"\(target.decl.name)\" is defined twice: a group member and another target have that name",
+                                                at: target.decl.location, length: target.decl.name.count, notes: ["the other is at \(other.location)"]))
+                            continue
+                        }
+                        read.append(target)
+                        profile.targets.append(target.decl)
+                    }
                 }
             } else {
                 diags.append(.error(.type, "\"targets\" must be a mapping of name to endpoint, got \(targets.kindName)", at: targets.location))
@@ -47,5 +53,14 @@ public enum ProfileLoader {
         diags += TargetReader.undeclaredSecrets(read, declared: profile.secrets.map(\.name))
         diags += TargetReader.targetReferences(read, in: profile)
         return Loaded(document: document, profile: profile, diagnostics: diags)
+    }
+
+    /// One written target, or for a group the group and the targets of its members.
+    static func readTarget(_ pair: YPair, kinds: TargetKindCatalog, _ diags: inout [Diagnostic]) -> [TargetReader.Read] {
+        if let entries = pair.value.mapping, entries.count == 1, let entry = entries.first,
+           let spec = kinds.kind(entry.key), let group = spec.group {
+            return GroupReader.read(pair, entry: entry, spec: spec, group: group, kinds: kinds, &diags)
+        }
+        return TargetReader.read(pair, kinds: kinds, &diags).map { [$0] } ?? []
     }
 }

@@ -83,6 +83,8 @@ enum TargetReader {
             return secretReference(node, key: key.name, &diags).map { .credential(.secret($0)) }
         case .credential:
             return credential(node).map { .credential($0) }
+        case .mapping:
+            return nil  // read by the kind's own reader (GroupReader)
         }
     }
 

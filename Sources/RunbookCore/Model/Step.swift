@@ -6,8 +6,14 @@ public struct Step: Sendable {
         case rollback
         /// Stop here; leave completed steps as they are.
         case abort
-        /// Record the failure and go on with the next step.
+        /// Record the failure and go on with the next step; the run then ends
+        /// "completed with failures" (exit 7), naming what failed.
         case `continue`
+        /// Record the failure and go on; the failure is acceptable, so the run can still succeed.
+        case ignore
+
+        /// True when a failure lets the run go on (`continue`, `ignore`).
+        public var goesOn: Bool { self == .continue || self == .ignore }
     }
 
     public struct Retry: Sendable, Hashable {

@@ -30,6 +30,7 @@ public struct Planner: Sendable {
         let secretNames = Set(runbook.secrets.map(\.name) + (profile?.secrets.map(\.name) ?? []))
         var scope = Scope(params: params, secretNames: secretNames, runID: runID, startedAt: startedAt,
                           stateDir: stateDir, placeholdersForMissingOutputs: true)
+        scope.groupMembers = profile?.groupMembers ?? [:]
         let chain = callers + [runbook.name]
         var steps: [PlannedStep] = []
         var predicted: Set<String> = []

@@ -57,7 +57,8 @@ public struct SecretNeeds: Sendable {
 
     /// The scopes the step's calls bind in: one, or one per `for_each` item; nil when the items are known only at run time.
     private func loopScopes(_ step: Step, params: [String: Value]) -> [Scope]? {
-        let base = Self.scope(params)
+        var base = Self.scope(params)
+        base.groupMembers = profile?.groupMembers ?? [:]
         guard let forEach = step.forEach, let variable = step.loopVariable else { return [base] }
         guard let items = try? Evaluator(scope: base).value(forEach) else { return nil }
         return (items.listValue ?? [items]).map { base.with(loopVariable: variable, value: $0) }
@@ -151,7 +152,7 @@ public struct SecretNeeds: Sendable {
             return t.references.allSatisfy {
                 switch $0 {
                 case .param, .loop: return true
-                case .secret, .stepOutput, .run: return false
+                case .secret, .stepOutput, .run, .groupMembers: return false
                 }
             }
         case .sequence(let items): return items.allSatisfy(readsOnlyParamsAndLoops)

@@ -85,6 +85,7 @@ extension TargetKeyType {
         case .secret: return S.secretReference
         case .credential: return S.string
         case .target(let kind): return S.described(S.string, "The name of a \(kind) target of this profile.")
+        case .mapping: return ["type": "object"]
         }
     }
 
@@ -104,6 +105,7 @@ extension TargetKeyType {
         case .secret: return "`${secrets.NAME}`"
         case .credential: return "string or `${secrets.NAME}`"
         case .target(let kind): return "name of a `\(kind)` target"
+        case .mapping(let what): return what
         }
     }
 }

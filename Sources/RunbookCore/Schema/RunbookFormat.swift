@@ -102,7 +102,8 @@ public enum RunbookFormat {
     static let failurePolicyNotes: [Step.FailurePolicy: String] = [
         .rollback: "default: roll back every completed step, newest first",
         .abort: "stop, leave completed steps",
-        .continue: "record the failure and go on",
+        .continue: "record the failure and go on; the run then exits 7, completed with failures, naming them",
+        .ignore: "record the failure and go on; the failure is acceptable and the run can still succeed",
     ]
 
     static var failurePolicyDoc: String {

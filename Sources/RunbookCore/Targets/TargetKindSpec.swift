@@ -22,6 +22,8 @@ public enum TargetKeyType: Sendable, Hashable {
     case credential
     /// The name of another target of the same profile, of the given kind.
     case target(TargetKindID)
+    /// A mapping read by the kind's own reader (a group's `shape` and `members`), described in words.
+    case mapping(String)
 }
 
 /// One key a target kind reads from its profile mapping.
@@ -76,15 +78,18 @@ public struct TargetKindSpec: Sendable {
     public var keys: [TargetKeySpec]
     /// Ways of reaching the target, the first being the default; empty when the kind has no `via` key.
     public var via: [TargetVia]
+    /// Set for a group kind: its targets are read by `GroupReader`, not key by key.
+    public var group: TargetGroupSpec?
     /// Builds the typed target from keys the loader has checked (defaults filled in).
     let decode: @Sendable (TargetFields) -> any TargetConfiguration
 
     public init<T: TargetConfiguration>(_ name: TargetKindID, of type: T.Type, summary: String,
-                                        keys: [TargetKeySpec], via: [TargetVia] = []) {
+                                        keys: [TargetKeySpec], via: [TargetVia] = [], group: TargetGroupSpec? = nil) {
         self.name = name
         self.summary = summary
         self.keys = keys
         self.via = via
+        self.group = group
         self.decode = { T(fields: $0) }
     }
 
@@ -110,6 +115,8 @@ public protocol TargetConfiguration: Sendable {
     /// The secrets this target's keys reference (`${secrets.NAME}`), so a run resolves them
     /// without knowing the kind.
     var secretNames: [String] { get }
+    /// A group's member target names (`TargetGroupSpec`); nil for every other kind (the default).
+    var groupMembers: [String]? { get }
 }
 
 /// The target kinds a binary knows: a plain list, as for actions.

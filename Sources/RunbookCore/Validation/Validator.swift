@@ -23,6 +23,7 @@ public enum Validator {
         ParamDefaultRule(),
         WhenRule(),
         ForEachRule(),
+        TargetGroupRule(),
         ParallelRule(),
         RTOStepRule(),
     ]

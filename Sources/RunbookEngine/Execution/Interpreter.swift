@@ -89,7 +89,9 @@ public final class Interpreter: @unchecked Sendable {
         let resumeHint = " — resume with: runbook resume \(run.runID)"
         switch forward {
         case .completed:
-            return (.succeeded, nil)
+            let failed = run.failuresContinuedPast
+            guard !failed.isEmpty else { return (.succeeded, nil) }
+            return (.completedWithFailures, "\(failed.count) failed and the run went on (on_failure: continue): " + failed.joined(separator: ", "))
         case .failed(let path, let why, let policy):
             // Declined before any step completed: nothing ran, nothing to roll back or resume.
             if run.refusedBeforeAnything(failedAt: path) {

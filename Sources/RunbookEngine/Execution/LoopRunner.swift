@@ -71,7 +71,7 @@ struct LoopRunner {
                 results[index] = body
                 switch body {
                 case .succeeded: break
-                case .failed: if step.onFailure != .continue { stop = true }
+                case .failed: if !step.onFailure.goesOn { stop = true }
                 case .interrupted: stop = true
                 }
                 if !stop && !Task.isCancelled && next < list.count { launch() }

@@ -47,7 +47,7 @@ struct RecoveryTimer: Sendable {
             reason = "step \(until) was undone by the rollback after the recovery was measured at \(RTOOutcome.seconds(record.seconds))"
             run.recorder.journal(durability: .full) { $0.rto = nil }
             run.recorder.audit("rto.withdrawn", step: until, message: reason)
-        } else if status == .succeeded {
+        } else if status == .succeeded || status == .completedWithFailures {
             switch state {
             case .skipped?: reason = "step \(until) was skipped"
             case .continued?: reason = "step \(until) failed and the run continued (on_failure: continue)"

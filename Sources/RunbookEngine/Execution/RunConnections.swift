@@ -10,22 +10,32 @@ final class RunConnections: @unchecked Sendable {
     private let lock = NSLock()
     private var opened: [String: SharedConnection] = [:]
     private var order: [String] = []
-    private let gate = AsyncMutex()
+    /// The open of each connection, which every command naming it waits for. One per key, not
+    /// one for all: a fleet's members log in to their hosts at the same time, not one by one.
+    private var opening: [String: Task<Void, Never>] = [:]
 
     /// Opens `connection` unless this run already did (or tried: a failed open is reported
     /// by the command, which then connects on its own).
     func ensure(_ connection: SharedConnection, using processes: any ProcessRunning) async throws {
-        try await gate.withLock {
-            guard !isKnown(connection.key) else { return }
+        let open: Task<Void, Never> = try lock.withLock {
+            if let started = opening[connection.key] { return started }
             try Self.makePrivateDirectory(connection.privateDirectory)
-            remember(connection)
-            _ = try? await processes.run(CommandLine(argv: connection.open), environment: [:], timeout: 60, onOutput: { _ in })
+            opened[connection.key] = connection
+            order.append(connection.key)
+            let started = Task {
+                _ = try? await processes.run(CommandLine(argv: connection.open), environment: [:], timeout: 60, onOutput: { _ in })
+            }
+            opening[connection.key] = started
+            return started
         }
+        await open.value
     }
 
     /// Closes every connection this run opened, in the order they were opened, then removes
     /// their directories (connections share one: removing it first would orphan the others).
     func closeAll(using processes: any ProcessRunning) async {
+        // An open still under way would leave a master behind the close: let it finish first.
+        for pending in lock.withLock({ Array(opening.values) }) { await pending.value }
         let all: [SharedConnection] = lock.withLock { order.compactMap { opened[$0] } }
         for connection in all {
             // Detached: the run may be ending because it was interrupted.
@@ -34,16 +44,7 @@ final class RunConnections: @unchecked Sendable {
             }.value
         }
         for directory in Set(all.map(\.privateDirectory)) { try? FileManager.default.removeItem(atPath: directory) }
-        lock.withLock { opened.removeAll(); order.removeAll() }
-    }
-
-    private func isKnown(_ key: String) -> Bool { lock.withLock { opened[key] != nil } }
-
-    private func remember(_ connection: SharedConnection) {
-        lock.withLock {
-            opened[connection.key] = connection
-            order.append(connection.key)
-        }
+        lock.withLock { opened.removeAll(); order.removeAll(); opening.removeAll() }
     }
 
     /// Creates `path` as 0700, or accepts an existing one only when this user owns it and

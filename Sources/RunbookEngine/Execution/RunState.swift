@@ -28,6 +28,7 @@ final class RunState: @unchecked Sendable {
     private var pendingOnFailure: [(Frame, [Step])] = []
     private var completedSteps = 0
     private var refusedAt: String?
+    private var failedAndContinued: [String] = []
 
     init(request: RunRequest, runID: String, startedAt: Date, recorder: RunRecorder, vault: SecretVault,
          actions: [any ExecutableAction], processes: any ProcessRunning, prompter: Prompter, locks: LockSet,
@@ -77,6 +78,22 @@ final class RunState: @unchecked Sendable {
         lock.lock()
         completedSteps += 1
         lock.unlock()
+    }
+
+    /// A step (or loop iteration) at `path` failed under `on_failure: continue`: the run goes
+    /// on, and ends "completed with failures" instead of succeeded.
+    func noteFailedAndContinued(_ path: String) {
+        lock.withLock { failedAndContinued.append(path) }
+    }
+
+    /// What failed under `on_failure: continue`, most specific first: a loop whose iterations
+    /// failed is named by those iterations (`backup[db13]`), not by the loop itself.
+    var failuresContinuedPast: [String] {
+        let paths = lock.withLock { failedAndContinued }
+        var seen = Set<String>()
+        return paths.filter { path in
+            !paths.contains { $0 != path && ($0.hasPrefix(path + "[") || $0.hasPrefix(path + "/")) } && seen.insert(path).inserted
+        }
     }
 
     /// A confirmation at `path` was declined (or could not be asked).
@@ -135,8 +152,10 @@ final class Frame: @unchecked Sendable {
         let current = outputs
         lock.unlock()
         let declared = Set(runbook.secrets.map(\.name) + (run.request.profile?.secrets.map(\.name) ?? []))
-        return Scope(params: params, secretNames: declared.union(run.vault.all.keys), stepOutputs: current,
-                     runID: run.runID, startedAt: run.startedAt, stateDir: run.request.stateDirectory.root)
+        var scope = Scope(params: params, secretNames: declared.union(run.vault.all.keys), stepOutputs: current,
+                          runID: run.runID, startedAt: run.startedAt, stateDir: run.request.stateDirectory.root)
+        scope.groupMembers = run.request.profile?.groupMembers ?? [:]
+        return scope
     }
 }
 

@@ -19,11 +19,14 @@ public enum RunbookExitCode: Int32, CaseIterable, Sendable {
     case refused = 5
     /// `runbook info` only: a threshold given on its command line (`--max-age`, ...) is broken.
     case thresholdBroken = 6
+    /// Every step ran, but at least one failed under `on_failure: continue` (a fleet member
+    /// that could not be backed up, say): the summary names them. `on_failure: ignore` does not count.
+    case completedWithFailures = 7
     /// Bad command-line usage (argument parser's convention).
     case usage = 64
 
     public static var summary: String {
-        "0 success; 1 invalid runbook or profile; 2 step failed, rolled back (also: a confirmation declined after a step completed); 3 step failed and rollback failed; 4 interrupted; 5 refused, nothing ran (also: a confirmation declined before any step completed); 64 usage error."
+        "0 success; 1 invalid runbook or profile; 2 step failed, rolled back (also: a confirmation declined after a step completed); 3 step failed and rollback failed; 4 interrupted; 5 refused, nothing ran (also: a confirmation declined before any step completed); 7 completed with failures (steps with on_failure: continue failed); 64 usage error."
     }
 }
 
@@ -33,6 +36,7 @@ extension RunStatus {
     public var exitCode: Int32 {
         switch self {
         case .succeeded: return RunbookExitCode.success.rawValue
+        case .completedWithFailures: return RunbookExitCode.completedWithFailures.rawValue
         case .failed, .rolledBack: return RunbookExitCode.failed.rawValue
         case .rollbackFailed: return RunbookExitCode.rollbackFailed.rawValue
         case .interrupted, .running: return RunbookExitCode.interrupted.rawValue

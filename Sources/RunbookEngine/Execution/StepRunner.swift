@@ -61,7 +61,7 @@ struct StepRunner {
         case .succeeded: return .succeeded
         case .interrupted: return .interrupted(path: path)
         case .failed(let message):
-            return step.onFailure == .continue ? .continued : .failed(path: path, message: message, policy: step.onFailure)
+            return step.onFailure.goesOn ? .continued : .failed(path: path, message: message, policy: step.onFailure)
         }
     }
 
@@ -83,6 +83,7 @@ struct StepRunner {
             }
         }
         run.noteCompleted()
+        if previous.state == .continued, step.onFailure == .continue { run.noteFailedAndContinued(path) }
         run.recorder.show(.stepSkipped(path: path, reason: "done in an earlier attempt (\(previous.state.rawValue))"))
         return previous.state == .succeeded ? .succeeded : previous.state == .skipped ? .skipped : .continued
     }
@@ -233,8 +234,9 @@ struct StepRunner {
             message = result?.message
             run.noteCompleted()
         case .failed(let why):
-            state = step.onFailure == .continue ? .continued : .failed
+            state = step.onFailure.goesOn ? .continued : .failed
             message = why
+            if step.onFailure == .continue { run.noteFailedAndContinued(path) }
         case .interrupted:
             state = .interrupted
             message = "interrupted"

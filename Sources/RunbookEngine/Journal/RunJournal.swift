@@ -5,6 +5,8 @@ import RunbookCore
 public enum RunStatus: String, Codable, Sendable, CaseIterable {
     case running
     case succeeded
+    /// Every step ran, but at least one failed under `on_failure: continue` (exit 7).
+    case completedWithFailures = "completed-with-failures"
     /// A step failed; completed steps were rolled back cleanly.
     case rolledBack = "failed-rolled-back"
     /// A step failed; nothing was rolled back (`on_failure: abort`, or nothing had completed).

@@ -107,6 +107,7 @@ public final class TextReporter: RunReporter, @unchecked Sendable {
         let extra = message.map { " — \($0)" } ?? ""
         switch status {
         case .succeeded: return style.green("succeeded") + " in \(format(duration))" + extra
+        case .completedWithFailures: return style.yellow("completed with failures") + " in \(format(duration))" + extra
         case .rolledBack: return style.red("failed") + ", completed steps rolled back, in \(format(duration))" + extra
         case .failed: return style.red("failed") + " in \(format(duration))" + extra
         case .rollbackFailed: return style.red("failed, and a rollback failed too: manual attention needed") + extra

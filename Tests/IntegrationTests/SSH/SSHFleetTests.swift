@@ -1,9 +1,10 @@
 import Foundation
 import XCTest
 
-/// One backup runbook across a fleet of 20 database hosts (20 ports of one real sshd, each an
-/// ssh target with its own control master, all reaching the real PostgreSQL 15 cluster), four
-/// at a time, with one member whose login is refused.
+/// One backup runbook across a fleet of 20 database hosts, the members of one profile group
+/// (20 ports of two real sshds, each member its own ssh host with its own control master, all
+/// reaching the real PostgreSQL 15 cluster), four at a time, with one member whose login is
+/// refused: the run goes on with the others and exits 7, completed with failures.
 final class SSHFleetTests: XCTestCase {
     static let members = 20
     static let parallel = 4
@@ -20,17 +21,13 @@ final class SSHFleetTests: XCTestCase {
         let endpoints = servers.flatMap { server in server.ports.map { (server, $0) } }
 
         let names = (1...Self.members).map { String(format: "db%02d", $0) }
-        var targets = ""
+        // One group: the postgres shape once, each member only its own sshd port (and, for
+        // the broken one, a key the server does not know).
+        var members = ""
         for (i, name) in names.enumerated() {
             let (server, port) = endpoints[i]
             let identity = name == Self.broken ? server.strangerIdentity : server.identity
-            targets += """
-                  host\(name):
-                    ssh: \(server.target(port: port, identity: identity))
-                  \(name):
-                    postgres: {via: ssh, ssh: host\(name), host: 127.0.0.1, port: \(cluster.port), user: aqstream, password: "${secrets.pg_password}", bin_dir: \(PostgresCluster.binDir)}
-
-                """
+            members += "        \(name): {host: 127.0.0.1, port: \(port), identity_file: \(identity), known_hosts: \(server.knownHosts)}\n"
         }
         let directory = cluster.root + "/fleet"
         let cli = try SSHRunbookCLI(directory: directory, password: cluster.password, profile: """
@@ -38,18 +35,23 @@ final class SSHFleetTests: XCTestCase {
             secrets:
               pg_password: {env: \(SSHRunbookCLI.passwordVariable)}
             targets:
-            \(targets)
+              db_hosts:
+                group:
+                  shape:
+                    postgres: {host: 127.0.0.1, port: \(cluster.port), user: aqstream, password: "${secrets.pg_password}", bin_dir: \(PostgresCluster.binDir)}
+                  ssh: {user: root}
+                  members:
+            \(members)
             """)
         try cli.write(runbook: "fleet-backup", """
             runbook: fleet-backup
-            summary: Back up fleet_db on every member, four hosts at a time
+            summary: Back up fleet_db on every member of db_hosts, four hosts at a time
             params:
-              members: {type: "list<string>"}
               dir: {type: path}
-            requires: [\(names.joined(separator: ", "))]
+            requires: [db_hosts]
             steps:
               - id: backup
-                for_each: ${params.members}
+                for_each: ${targets.db_hosts.members}
                 as: member
                 parallel: \(Self.parallel)
                 on_failure: continue
@@ -57,7 +59,7 @@ final class SSHFleetTests: XCTestCase {
                 action: postgres.dump
                 with: {target: "${member}", database: fleet_db, dir: "${params.dir}/${member}", format: custom, name: fleet}
             """)
-        let params = ["members": names.joined(separator: ","), "dir": directory + "/backups"]
+        let params = ["dir": directory + "/backups"]
 
         let plan = try cli.invoke("plan", "fleet-backup", params)
         XCTAssertEqual(plan.status, 0, plan.output)
@@ -69,7 +71,10 @@ final class SSHFleetTests: XCTestCase {
         let started = Date()
         let outcome = try cli.invoke("run", "fleet-backup", params)
         let wall = Date().timeIntervalSince(started)
-        print("fleet run exit status \(outcome.status)")
+        // One member failed: the run went on with the others but does not pass for a success.
+        XCTAssertEqual(outcome.status, 7, "completed with failures: \(outcome.output)")
+        XCTAssertTrue(outcome.output.contains("completed with failures"), outcome.output)
+        XCTAssertTrue(outcome.output.contains("1 failed and the run went on (on_failure: continue): backup[\(Self.broken)]"), outcome.output)
         XCTAssertEqual(outcome.leaks, [], "the password appeared in a process's argv")
         for name in names where name != Self.broken {
             XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/backups/\(name)/fleet.dump"), "\(name)'s dump: \(outcome.output)")
@@ -89,6 +94,21 @@ final class SSHFleetTests: XCTestCase {
             XCTAssertEqual(ends.count, 1, "one end record for \(name)")
             XCTAssertEqual(ends.first?["status"] as? String, name == Self.broken ? "failed-continued" : "succeeded", name)
         }
+        let runs = try FileManager.default.contentsOfDirectory(atPath: cli.state + "/runs").filter {
+            FileManager.default.fileExists(atPath: cli.state + "/runs/\($0)/journal.json")
+        }
+        XCTAssertEqual(runs.count, 1, "one run journal")
+        let journalData = try Data(contentsOf: URL(fileURLWithPath: cli.state + "/runs/\(runs[0])/journal.json"))
+        let journal = try XCTUnwrap(JSONSerialization.jsonObject(with: journalData) as? [String: Any])
+        XCTAssertEqual(journal["status"] as? String, "completed-with-failures")
+        let records = (journal["steps"] as? [[String: Any]]) ?? []
+        for name in names {
+            let record = records.first { ($0["path"] as? String) == "backup[\(name)]" }
+            XCTAssertEqual(record?["state"] as? String, name == Self.broken ? "failed-continued" : "succeeded", "journal record of \(name)")
+        }
+        let runEnd = events.last { ($0["event"] as? String) == "run.end" }
+        XCTAssertEqual(runEnd?["status"] as? String, "completed-with-failures")
+        XCTAssertEqual(runEnd?["exit_status"] as? Int, 7)
 
         // At most `parallel` pg_dumps ran at once, and the bound was reached.
         let formatter = ISO8601DateFormatter()

@@ -42,6 +42,8 @@ public struct ExpressionRule: Rule {
             return "secrets.\(name) is a secret"
         case .stepOutput, .loop:
             return nil
+        case .groupMembers(let group):
+            return "targets.\(group).members is a list of target names"
         }
     }
 }

@@ -47,7 +47,7 @@ public struct ForEachRule: Rule {
             case .param(let name):
                 guard let decl = runbook.param(name) else { return nil }  // [undefined-reference] reports it
                 return decl.type.isList ? nil : "params.\(name) has type \(decl.type), not a list"
-            case .stepOutput:
+            case .stepOutput, .groupMembers:
                 return nil
             case .secret, .run, .loop:
                 return "got \(Notes.quote(text))"

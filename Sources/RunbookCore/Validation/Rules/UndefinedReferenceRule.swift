@@ -41,6 +41,8 @@ public struct UndefinedReferenceRule: Rule {
             return stepOutputProblem(id, output, at: site, steps: steps, context: context)
         case .loop(let n):
             return loopProblem(n, at: site, runbook: runbook, steps: steps)
+        case .groupMembers:
+            return nil  // [target-group] checks groups
         }
     }
 
