@@ -193,12 +193,15 @@ public final class RepositoryStore: @unchecked Sendable {
             }
         }
         if entry.ciphertextSize >= RangedReads.threshold {
-            try await client.readInRanges(bucket: config.bucket, key: entry.key, size: entry.ciphertextSize, sink: consume)
+            try await decryptInRanges(entry, identities: identities, ciphertext: { bytes in
+                cipherHash.update(bufferPointer: bytes)
+                cipherSize += Int64(bytes.count)
+            }, plaintext: emit)
         } else {
             let response = try await client.getObject(bucket: config.bucket, key: entry.key)
             for try await buffer in response.body where buffer.readableBytes > 0 { try consume(buffer) }
+            try decryptor.finish(emit: emit)
         }
-        try decryptor.finish(emit: emit)
         try Self.verify(name, "the ciphertext's sha256", entry.ciphertextSHA256, Self.hex(cipherHash.finalize()))
         try Self.verify(name, "the ciphertext's size", String(entry.ciphertextSize), String(cipherSize))
         try Self.verify(name, "the plaintext's sha256", entry.plaintextSHA256, Self.hex(plainHash.finalize()))
