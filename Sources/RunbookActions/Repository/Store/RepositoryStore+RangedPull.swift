@@ -9,8 +9,9 @@ extension RepositoryStore {
     /// Sealed chunks per ranged GET: 64 × (64 KiB + 16) ≈ 4 MiB.
     static let chunksPerRange: Int64 = 64
     /// Ranges in flight or decrypted and waiting for their turn: memory is about twice this many
-    /// ranges (each one's ciphertext until hashed, and its plaintext).
-    static let concurrentRanges = 6
+    /// ranges (each one's ciphertext until hashed, and its plaintext). Six took a 200 MiB pull's
+    /// peak RSS to 137 MiB (benchmarks/repository/README.md); four stay under 100 MB.
+    static let concurrentRanges = 4
     /// The first read, for the header: one with a single recipient is about 200 bytes.
     static let headerProbe = 64 << 10
 
