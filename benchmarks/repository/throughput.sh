@@ -74,10 +74,10 @@ mid_sha=$(sha256sum "$work/mid/object.bin" | cut -d' ' -f1)
 # The source of the mirror-down case: the same bytes, put there by rclone.
 rclone copyto "$work/mid/object.bin" bench:mirror-src/object.bin
 
-# timed NAME COMMAND...: appends "NAME wall_seconds max_rss_kb" to $work/times.
+# timed NAME COMMAND...: appends "NAME wall_seconds max_rss_kb user_seconds system_seconds" to $work/times.
 timed() {
   local name=$1; shift
-  /usr/bin/time -f "$name %e %M" -a -o "$work/times" "$@" >"$work/out.txt" 2>&1 || { cat "$work/out.txt" >&2; exit 1; }
+  /usr/bin/time -f "$name %e %M %U %S" -a -o "$work/times" "$@" >"$work/out.txt" 2>&1 || { cat "$work/out.txt" >&2; exit 1; }
 }
 mirror=("$runbook" run "$root/benchmarks/s3/mirror.yaml" --profile "$work/profile.yaml" --yes --state-dir "$work/state")
 same() { [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ] || { echo "bench: $1 differs from the original" >&2; exit 1; }; }
@@ -106,13 +106,17 @@ path, big, mid, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.ar
 runs = {}
 for line in open(path):
     parts = line.split()
-    if len(parts) == 3:
-        runs.setdefault(parts[0], []).append((float(parts[1]), int(parts[2])))
+    if len(parts) == 5:
+        runs.setdefault(parts[0], []).append((float(parts[1]), int(parts[2]), float(parts[3]) + float(parts[4])))
 wall = lambda n: statistics.median(r[0] for r in runs[n])
 rss = lambda n: max(r[1] for r in runs[n]) / 1024
+cpu = lambda n: statistics.median(r[2] for r in runs[n])
+print("per round, wall seconds (CPU seconds, user + system):")
+for name, rs in runs.items():
+    print(f"  {name}: " + ", ".join(f"{r[0]:.2f} ({r[2]:.2f})" for r in rs))
 print(f"{rounds} rounds, medians of wall seconds; ratio = rclone seconds / ours (throughput, ours vs rclone, same run)")
-print("| case | rclone s | rclone MiB/s | ours s | ours MiB/s | ratio | target | our peak RSS MiB |")
-print("|---|---|---|---|---|---|---|---|")
+print("| case | rclone s | rclone MiB/s | ours s | ours MiB/s | ratio | target | our peak RSS MiB | CPU s rclone / ours |")
+print("|---|---|---|---|---|---|---|---|---|")
 cases = [
     (f"push {big / 2**20:.0f} MiB encrypted vs plaintext copyto", "rclone-push-big", "ours-push-big", big, 0.9),
     (f"repository push {mid / 2**20:.0f} MiB vs copyto up", "rclone-up-mid", "ours-push-mid", mid, 1.0),
@@ -123,5 +127,5 @@ cases = [
 for label, peer, ours, size, target in cases:
     ratio = wall(peer) / wall(ours)
     print(f"| {label} | {wall(peer):.2f} | {size / 2**20 / wall(peer):.0f} | {wall(ours):.2f} | {size / 2**20 / wall(ours):.0f} "
-          f"| {ratio:.2f} | >= {target} {'ok' if ratio >= target else 'MISSED'} | {rss(ours):.1f} |")
+          f"| {ratio:.2f} | >= {target} {'ok' if ratio >= target else 'MISSED'} | {rss(ours):.1f} | {cpu(peer):.2f} / {cpu(ours):.2f} |")
 PY

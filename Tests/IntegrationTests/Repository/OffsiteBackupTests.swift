@@ -227,6 +227,7 @@ final class OffsiteBackupTests: PostgresSuite {
             if open.isEmpty { usleep(20_000) }
         }
         XCTAssertFalse(open.isEmpty, "the push never started: " + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? ""))
+        usleep(400_000) // mid-upload: parts are travelling
         kill(child.pid, SIGKILL)
         XCTAssertEqual(try child.wait(), 128 + SIGKILL)
         usleep(300_000)
@@ -238,6 +239,10 @@ final class OffsiteBackupTests: PostgresSuite {
         XCTAssertFalse(files(backups).contains { !$0.hasPrefix(".") && !$0.hasSuffix(".partial") && $0 != DumpManifest.fileName },
                        "nothing complete-looking on disk: \(files(backups))")
 
+        // What a kill between CompleteMultipartUpload and the manifest write leaves: a whole, unlisted object.
+        let stray = "test/objects/dumps/\(big)-killed.sql/\(UUID().uuidString.lowercased()).age"
+        try await raw.putObject(bucket: bucket, key: stray, data: Data("age-encryption.org/v1\n".utf8), contentType: "application/octet-stream")
+
         sleep(1) // artifacts are named to the second
         let next = try backup(run)
         XCTAssertEqual(next.status, 0, next.output)
@@ -247,6 +252,20 @@ final class OffsiteBackupTests: PostgresSuite {
         XCTAssertEqual(entries.count, 2, "\(entries.keys)")
         let keys = try await raw.listObjects(bucket: bucket, prefix: "test/objects/dumps/").map(\.key)
         XCTAssertEqual(Set(keys), Set(entries.values.map(\.key)), "no stray object")
+        // The clean-up is recorded, key by key: the killed upload and the unlisted object.
+        let removals = cli.auditLines.filter { $0.contains("\"event\":\"repository.leftovers.removed\"") }
+        for upload in open {
+            XCTAssertTrue(removals.contains { $0.contains("\"aborted_uploads\":[") && $0.contains(upload.key) }, "\(upload.key): \(removals)")
+        }
+        XCTAssertTrue(removals.contains { $0.contains("\"deleted_objects\":[") && $0.contains(stray) }, "\(removals)")
+        XCTAssertTrue(next.output.contains("removed what interrupted pushes left in dumps"), next.output)
+        // What is listed is complete: each entry decrypts to the plaintext sha256 it records.
+        let identities = try AgeIdentityFile.load(path: work + "/key.txt")
+        for (name, entry) in entries {
+            let pulled = work + "/pulled-" + UUID().uuidString.prefix(6)
+            try await store.pull(name: name, to: pulled, identities: identities)
+            XCTAssertEqual(try DumpDigest.sha256(of: pulled), entry.plaintextSHA256, name)
+        }
         XCTAssertEqual(files(backups).filter { $0.hasSuffix(".partial") || $0.hasSuffix(OrphanSweep.claimSuffix) }, [],
                        "the killed run's FIFO and claim are gone")
     }

@@ -85,6 +85,26 @@ extension RepositoryStoreTests {
         XCTAssertFalse(FileManager.default.fileExists(atPath: destination + ".partial"), "no partial file")
     }
 
+    /// Ranges are decrypted in parallel, each chunk at its position: a byte altered deep inside
+    /// a large object is refused naming its chunk, and nothing is left at the destination.
+    func testARangedPullRefusesAnAlteredChunkByItsPosition() async throws {
+        let (entry, _) = try await push("db/altered.dump", size: Self.severalParts)
+        var whole = try await download(entry.key)
+        let chunks = (Self.severalParts + 65_535) / 65_536
+        let payloadStart = whole.count - Self.severalParts - chunks * 16
+        whole[payloadStart + 300 * 65_552 + 100] ^= 0x01
+        try await raw.putObject(bucket: store.config.bucket, key: entry.key, data: whole, contentType: "application/octet-stream")
+        let destination = file("restored-altered")
+        do {
+            try await store.pull(name: "db/altered.dump", to: destination, identities: identity)
+            XCTFail("an altered object was pulled")
+        } catch {
+            XCTAssertEqual("\(error)", "payload chunk 300 failed authentication: the ciphertext was modified, damaged or cut short")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: destination), "no destination file")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: destination + ".partial"), "no partial file")
+    }
+
     /// s3.mirror's download of a large object (ranged GETs): an object that shrank between the
     /// listing and the download fails part way, and neither the file nor its partial remains.
     func testARangedMirrorDownloadCutPartWayLeavesNoFile() async throws {

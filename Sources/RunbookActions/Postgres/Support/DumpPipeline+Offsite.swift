@@ -30,7 +30,14 @@ extension DumpPipeline {
             let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: finalPath))
             defer { try? handle.close() }
             let metadata = try OffsiteDestination.metadata(record)
-            let entry = try await OffsitePushTask.start { try await repository.push(name: entryName, from: handle, metadata: metadata) }.value
+            let entry: RepositoryStore.Pushed
+            if let listed = try await Self.listedCopy(of: record, as: entryName, in: repository) {
+                // A run killed after the repository listed it but before the local manifest said so.
+                entry = listed
+                result.message = (result.message ?? "") + "; \(entryName) was already listed with the same sha256, not pushed again"
+            } else {
+                entry = try await OffsitePushTask.start { try await repository.push(name: entryName, from: handle, metadata: metadata) }.value
+            }
             guard entry.plaintextSHA256 == record.sha256, entry.plaintextSize == record.size else {
                 _ = try? await repository.remove(names: [entryName])
                 throw Failure(message: "\(finalPath) changed while it was pushed (sha256 \(entry.plaintextSHA256.prefix(12))… instead of \(record.sha256.prefix(12))…); the pushed copy was removed")
@@ -51,6 +58,26 @@ extension DumpPipeline {
             result.succeeded = false
             result.message = "\(finalPath) is complete and recorded locally, but pushing it to \(offsite.described) failed: \(error)"
         }
+    }
+
+    /// A resumed run's step whose local artifact was recorded but not pushed: push it now (or
+    /// take the identical listed copy) instead of failing on the existing file.
+    func pushRecordedArtifact(_ record: DumpRecord, to offsite: OffsiteDestination, _ store: ManifestStore,
+                              _ context: RunContext) async throws -> ActionResult {
+        var result = ActionResult(succeeded: true, outputs: outputs(record),
+                                  message: "\(finalPath) was already completed and recorded by this run (sha256 \(record.sha256.prefix(12))…), not yet pushed",
+                                  exitStatus: 0)
+        try await pushFinishedArtifact(record, to: offsite, store, context, result: &result)
+        return result
+    }
+
+    /// The repository's entry for `name` when it holds exactly this artifact (same plaintext
+    /// sha256 and size, with this record as its metadata); nil when it is not listed or differs.
+    static func listedCopy(of record: DumpRecord, as name: String, in repository: RepositoryStore) async throws -> RepositoryStore.Pushed? {
+        guard let listed = try await repository.entries(namespace: OffsiteDestination.namespace)[name],
+              listed.plaintextSHA256 == record.sha256, listed.plaintextSize == record.size,
+              listed.metadata?["record"] != nil else { return nil }
+        return listed
     }
 
     func streamOffsiteAndRecord(_ offsite: OffsiteDestination, _ store: ManifestStore, _ context: RunContext) async throws -> ActionResult {

@@ -115,11 +115,20 @@ struct DumpPipeline: Sendable {
 
     func run(in context: RunContext) async throws -> ActionResult {
         let store = ManifestStore(directory: directory)
+        let resumed: Resumption?
         do {
             // A broken manifest fails the step before any work is done.
-            if let resumed = try resumedResult(store, context) { return resumed }
+            resumed = try resumption(store, context)
         } catch {
             return .failed("\(error)")
+        }
+        switch resumed {
+        case .finished(let result):
+            return result
+        case .unpushed(let record, let offsite):
+            return try await pushRecordedArtifact(record, to: offsite, store, context)
+        case nil:
+            break
         }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -321,19 +330,28 @@ struct DumpPipeline: Sendable {
         if includingFinal { DurableFiles.remove(finalPath) }
     }
 
-    /// When this run already finished this artifact (a resumed run repeating the step),
-    /// returns its outputs instead of failing on the existing file.
-    private func resumedResult(_ store: ManifestStore, _ context: RunContext) throws -> ActionResult? {
+    /// What a resumed run repeating this step finds of its earlier attempt.
+    enum Resumption {
+        /// The artifact is complete (and pushed, when the call has a repository): its outputs.
+        case finished(ActionResult)
+        /// The local artifact is complete and recorded, but its push had not finished.
+        case unpushed(DumpRecord, OffsiteDestination)
+    }
+
+    /// When this run already finished this artifact (a resumed run repeating the step), what
+    /// is left to do instead of failing on the existing file; nil when it is not this run's.
+    private func resumption(_ store: ManifestStore, _ context: RunContext) throws -> Resumption? {
         let manifest = try store.read()
         if let record = manifest.record(named: name), record.runID == context.plan.runID, !record.isLocal, let copy = record.offsite {
-            return ActionResult(succeeded: true, outputs: outputs(record),
-                                message: "\(copy.name) was already pushed by this run (sha256 \(record.sha256.prefix(12))…)", exitStatus: 0)
+            return .finished(ActionResult(succeeded: true, outputs: outputs(record),
+                                          message: "\(copy.name) was already pushed by this run (sha256 \(record.sha256.prefix(12))…)", exitStatus: 0))
         }
         guard DurableFiles.exists(finalPath), let record = manifest.record(named: name),
-              record.runID == context.plan.runID, record.verified, offsite == nil || record.offsite != nil else { return nil }
+              record.runID == context.plan.runID, record.verified else { return nil }
         guard (try? DumpDigest.sha256(of: finalPath)) == record.sha256 else { return nil }
-        return ActionResult(succeeded: true, outputs: outputs(record),
-                            message: "\(finalPath) was already completed by this run (sha256 \(record.sha256.prefix(12))…)",
-                            exitStatus: 0)
+        if let offsite, record.offsite == nil { return .unpushed(record, offsite) }
+        return .finished(ActionResult(succeeded: true, outputs: outputs(record),
+                                      message: "\(finalPath) was already completed by this run (sha256 \(record.sha256.prefix(12))…)",
+                                      exitStatus: 0))
     }
 }

@@ -36,9 +36,18 @@ struct OffsiteDestination: Sendable {
     /// The repository entry of an artifact file.
     func entryName(_ fileName: String) -> String { Self.namespace + "/" + fileName }
 
-    /// A store with the target's credentials resolved from the run's secrets.
+    /// A store with the target's credentials resolved from the run's secrets. What its clean-up
+    /// of interrupted pushes removes goes to the audit trail and the step's log.
     func store(_ context: RunContext) throws -> RepositoryStore {
-        try RepositoryStore(config: RepositoryConfig(target: target, secrets: context.secrets))
+        let repository = targetName
+        return try RepositoryStore(config: RepositoryConfig(target: target, secrets: context.secrets)) { removed in
+            context.audit("repository.leftovers.removed", [
+                "repository": .string(repository), "namespace": .string(removed.namespace),
+                "aborted_uploads": .list(removed.abortedUploads.map(Value.string)),
+                "deleted_objects": .list(removed.deletedObjects.map(Value.string)),
+            ])
+            context.log("repository \(repository): removed what interrupted pushes left in \(removed.namespace): \(removed.abortedUploads.count) incomplete upload(s) aborted, \(removed.deletedObjects.count) unlisted object(s) deleted")
+        }
     }
 
     /// For plans: where it goes, never the credentials.

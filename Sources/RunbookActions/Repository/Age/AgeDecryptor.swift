@@ -60,7 +60,7 @@ public struct AgeDecryptor {
                     state = .header(bytes: bytes, scanned: scanned)
                     return
                 }
-                let fileKey = try openHeader(Array(bytes[..<end]))
+                let fileKey = try Self.openHeader(Array(bytes[..<end]), identities: identities)
                 state = .nonce(fileKey: fileKey, bytes: [])
                 input = Data(bytes[end...])
             case .nonce(let fileKey, var bytes):
@@ -117,7 +117,7 @@ public struct AgeDecryptor {
     }
 
     /// Unwraps the file key with the first identity that opens a stanza, then checks the MAC.
-    private func openHeader(_ bytes: [UInt8]) throws -> [UInt8] {
+    static func openHeader(_ bytes: [UInt8], identities: [AgeIdentity]) throws -> [UInt8] {
         let header = try AgeHeader.parse(bytes)
         for identity in identities {
             if let fileKey = try identity.unwrap(header.stanzas) {

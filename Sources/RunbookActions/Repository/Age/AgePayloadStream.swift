@@ -4,7 +4,9 @@ import Foundation
 /// The payload's STREAM construction: ChaCha20-Poly1305 over 64 KiB chunks, each nonce an
 /// 11-byte big-endian chunk counter and a final byte that is 1 only for the last chunk. The
 /// flag is what makes truncation at a chunk boundary detectable.
-struct AgePayloadStream {
+/// `@unchecked Sendable`: the only state is the payload key, derived once and never changed
+/// (swift-crypto's `SymmetricKey` is an immutable value that does not declare Sendable).
+struct AgePayloadStream: @unchecked Sendable {
     static let chunkSize = 64 * 1024
     static let tagSize = 16
     static let sealedChunkSize = chunkSize + tagSize

@@ -22,8 +22,14 @@ public final class RepositoryStore: @unchecked Sendable {
     let client: S3Client
     private let recipients: [AgeRecipient]
 
-    public init(config: RepositoryConfig) throws {
+    /// Told what each clean-up removed (when it removed anything), so the caller can record it.
+    let leftoverObserver: (@Sendable (RepositoryLeftovers) -> Void)?
+
+    /// - Parameter leftoverObserver: called after `removeLeftovers` (run first by every push)
+    ///   aborted or deleted anything, with the keys, so the caller records what was removed.
+    public init(config: RepositoryConfig, leftoverObserver: (@Sendable (RepositoryLeftovers) -> Void)? = nil) throws {
         self.config = config
+        self.leftoverObserver = leftoverObserver
         recipients = try config.recipients.map { try AgeRecipient($0) }
         guard !recipients.isEmpty else { throw AgeError.misuse("a repository needs at least one recipient") }
         client = S3Client(connection: try config.connection(), maxConnections: 4)
@@ -187,12 +193,15 @@ public final class RepositoryStore: @unchecked Sendable {
             }
         }
         if entry.ciphertextSize >= RangedReads.threshold {
-            try await client.readInRanges(bucket: config.bucket, key: entry.key, size: entry.ciphertextSize, sink: consume)
+            try await decryptInRanges(entry, identities: identities, ciphertext: { bytes in
+                cipherHash.update(bufferPointer: bytes)
+                cipherSize += Int64(bytes.count)
+            }, plaintext: emit)
         } else {
             let response = try await client.getObject(bucket: config.bucket, key: entry.key)
             for try await buffer in response.body where buffer.readableBytes > 0 { try consume(buffer) }
+            try decryptor.finish(emit: emit)
         }
-        try decryptor.finish(emit: emit)
         try Self.verify(name, "the ciphertext's sha256", entry.ciphertextSHA256, Self.hex(cipherHash.finalize()))
         try Self.verify(name, "the ciphertext's size", String(entry.ciphertextSize), String(cipherSize))
         try Self.verify(name, "the plaintext's sha256", entry.plaintextSHA256, Self.hex(plainHash.finalize()))
@@ -289,13 +298,17 @@ public final class RepositoryStore: @unchecked Sendable {
         let prefix = config.objectsPrefix(namespace: namespace)
         let uploads = try await client.listMultipartUploads(bucket: config.bucket, prefix: prefix)
             .filter { !RepositoryWriters.shared.isInFlight($0.key) }
+        var removed = RepositoryLeftovers(namespace: namespace)
         for upload in uploads {
             await client.abortMultipartUpload(bucket: config.bucket, key: upload.key, uploadID: upload.uploadID)
+            removed.abortedUploads.append(upload.key)
         }
         let listed = Set(try await loadManifest(namespace: namespace).objects.values.map(\.key))
         let stray = try await client.listObjects(bucket: config.bucket, prefix: prefix)
             .map(\.key).filter { !listed.contains($0) && !RepositoryWriters.shared.isInFlight($0) }
         if !stray.isEmpty { try await client.deleteObjects(bucket: config.bucket, keys: stray) }
+        removed.deletedObjects = stray
+        if !removed.isEmpty { leftoverObserver?(removed) }
         return (uploads.count, stray.count)
     }
 

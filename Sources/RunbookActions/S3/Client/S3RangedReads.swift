@@ -27,13 +27,26 @@ extension S3Client {
     func readInRanges(bucket: String, key: String, size: Int64, rangeSize: Int = RangedReads.rangeSize,
                       concurrency: Int = RangedReads.concurrency,
                       sink: (ByteBuffer) throws -> Void) async throws {
-        let ranges = RangedReads.ranges(size: size, rangeSize: rangeSize)
-        try await withThrowingTaskGroup(of: (Int, ByteBuffer).self) { group in
+        try await readInRanges(bucket: bucket, key: key, RangedReads.ranges(size: size, rangeSize: rangeSize),
+                               concurrency: concurrency, transform: { buffer, _ in buffer }, sink: sink)
+    }
+
+    /// `readInRanges` over the given `ranges`, each turned by `transform` (with its index) in the
+    /// task that downloaded it, so the transforms of several ranges run in parallel (decrypting
+    /// independent chunks, say); `sink` still receives the results strictly in order. At most
+    /// `concurrency` ranges' results are in memory at once.
+    func readInRanges<Piece: Sendable>(bucket: String, key: String, _ ranges: [ClosedRange<Int64>], concurrency: Int,
+                                       transform: @escaping @Sendable (ByteBuffer, Int) throws -> Piece,
+                                       sink: (Piece) throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: (Int, Piece).self) { group in
             var launched = 0, next = 0
-            var arrived: [Int: ByteBuffer] = [:]
+            var arrived: [Int: Piece] = [:]
             func launch() {
                 let index = launched, range = ranges[index]
-                group.addTask { (index, try await self.withTransientRetry { try await self.readRange(bucket: bucket, key: key, range) }) }
+                group.addTask {
+                    let buffer = try await self.withTransientRetry { try await self.readRange(bucket: bucket, key: key, range) }
+                    return (index, try transform(buffer, index))
+                }
                 launched += 1
             }
             while next < ranges.count {
@@ -64,16 +77,26 @@ extension S3Client {
             throw S3Error.badResponse(endpoint: endpoint.description, operation: operation,
                                       reason: "expected the range, got HTTP \(response.status.code) with Content-Range \"\(contentRange)\"")
         }
-        let buffer: ByteBuffer
+        // One buffer of the range's size, filled as the body arrives: `collect` would grow its
+        // buffer by doubling, copying the range several times.
+        var buffer = ByteBufferAllocator().buffer(capacity: expected)
+        var tooLong = false
         do {
-            buffer = try await response.body.collect(upTo: expected)
+            for try await var piece in response.body {
+                guard buffer.readableBytes + piece.readableBytes <= expected else {
+                    tooLong = true
+                    break
+                }
+                buffer.writeBuffer(&piece)
+            }
         } catch is CancellationError {
             throw CancellationError()
-        } catch is NIOTooManyBytesError {
-            throw S3Error.integrity("s3://\(bucket)/\(key): more than \(expected) bytes for the range \(range.lowerBound)-\(range.upperBound)")
         } catch {
             if Task.isCancelled { throw CancellationError() }
             throw S3Error.interrupted(endpoint: endpoint.description, operation: operation, reason: S3Client.describeNetworkError(error))
+        }
+        if tooLong {
+            throw S3Error.integrity("s3://\(bucket)/\(key): more than \(expected) bytes for the range \(range.lowerBound)-\(range.upperBound)")
         }
         guard buffer.readableBytes == expected else {
             throw S3Error.integrity("s3://\(bucket)/\(key): received \(buffer.readableBytes) bytes of the range \(range.lowerBound)-\(range.upperBound) (\(expected) expected)")

@@ -8,6 +8,8 @@ final class PartialFile {
     let partialPath: String
     private var fd: Int32
     private(set) var bytesWritten: Int64 = 0
+    /// Where the bytes whose writeback has not been started begin (`EarlyWriteback`).
+    private var writebackFrom: Int64 = 0
     private var committed = false
 
     static func partialPath(for path: String) -> String { path + ".partial" }
@@ -32,6 +34,10 @@ final class PartialFile {
             throw error
         }
         bytesWritten += Int64(bytes.count)
+        if bytesWritten - writebackFrom >= EarlyWriteback.window {
+            EarlyWriteback.start(fd, offset: writebackFrom, length: bytesWritten - writebackFrom)
+            writebackFrom = bytesWritten
+        }
     }
 
     /// Flushes to disk and renames into place. The directory entry itself is made durable

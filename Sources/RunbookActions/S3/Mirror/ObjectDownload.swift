@@ -74,8 +74,7 @@ extension S3Client {
         var hasher = ContentHasher()
         try await readInRanges(bucket: bucket, key: key, size: size) { buffer in
             try buffer.withUnsafeReadableBytes { bytes in
-                try sink(bytes)
-                hasher.update(bytes)
+                try hasher.updateInTwoLanes(bytes) { try sink(bytes) }
             }
         }
         return try checked(bucket: bucket, key: key, hasher, announced: size, etag: etag)
