@@ -1,4 +1,5 @@
 import Foundation
+import RunbookEngine
 
 /// A file being written under `<path>.partial`. Only `commit` (fsync, then rename) makes it
 /// appear under its real name; anything else (`discard`, an error, a dropped object)
@@ -8,8 +9,7 @@ final class PartialFile {
     let partialPath: String
     private var fd: Int32
     private(set) var bytesWritten: Int64 = 0
-    /// Where the bytes whose writeback has not been started begin (`EarlyWriteback`).
-    private var writebackFrom: Int64 = 0
+    private var writeback: EarlyWriteback
     private var committed = false
 
     static func partialPath(for path: String) -> String { path + ".partial" }
@@ -21,6 +21,7 @@ final class PartialFile {
         try LocalFiles.makeDirectories((finalPath as NSString).deletingLastPathComponent)
         fd = open(partialPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw LocalIOError(path: partialPath, operation: "create", code: errno) }
+        writeback = EarlyWriteback(descriptor: fd)
     }
 
     deinit { discard() }
@@ -34,10 +35,7 @@ final class PartialFile {
             throw error
         }
         bytesWritten += Int64(bytes.count)
-        if bytesWritten - writebackFrom >= EarlyWriteback.window {
-            EarlyWriteback.start(fd, offset: writebackFrom, length: bytesWritten - writebackFrom)
-            writebackFrom = bytesWritten
-        }
+        writeback.wrote(upTo: bytesWritten)
     }
 
     /// Flushes to disk and renames into place. The directory entry itself is made durable
