@@ -8,6 +8,8 @@
 #      credentials) and an age key pair made with age-keygen;
 #   2. runbook run backup --param offsite=true: dumps, roles and media locally AND encrypted
 #      into the repository; the backup run has only the public recipient, never the identity;
+#      then `runbook info --max-age 26h --max-offsite-age 26h`: "are we safe right now?", local
+#      and offsite, read with the repository's access credentials only;
 #   3. the disaster: the host is lost: the PostgreSQL data directory, the local backup
 #      directory and the media bucket's contents are deleted; a new, empty server is initdb'd;
 #   4. runbook run disaster-recovery --param source=repository --param manage_stack=false, with
@@ -232,6 +234,8 @@ backup_finished=$(date +%s.%N)
 say "in the repository (plaintext manifests list names and sizes; every object is an age file):"
 aws_repo s3 ls --recursive "s3://$REPO_BUCKET/" | awk '{printf "  %10s  %s\n", $3, $4}' | grep -v '/media/' | head -n 12
 say "  ... and $(aws_repo s3 ls --recursive "s3://$REPO_BUCKET/" | grep -c '/media/') media objects under random ids"
+say "${dim}\$ runbook info --profile local --max-age 26h --max-offsite-age 26h${off}"
+"$RUNBOOK" info --profile "$PROFILE" --state-dir "$SANDBOX/state" --max-age 26h --max-offsite-age 26h
 
 # ---------------------------------------------------------------------------------------
 phase "3. Disaster: the host is lost (data directory, local backups, media), a new empty server"
