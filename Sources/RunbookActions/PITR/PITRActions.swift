@@ -23,5 +23,6 @@ public enum PITRActions {
         Recovered(),
         RestoreOriginal(),
         PruneWAL(),
+        BaseBackupRetention(),
     ]
 }

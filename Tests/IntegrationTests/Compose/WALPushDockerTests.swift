@@ -115,6 +115,7 @@ final class WALPushDockerTests: XCTestCase {
               pg_password: {env: RUNBOOK_TEST_PG_PASSWORD}
               repo_access_key: {env: RUNBOOK_TEST_REPO_ACCESS_KEY}
               repo_secret_key: {env: RUNBOOK_TEST_REPO_SECRET_KEY}
+              repo_identity: {env: RUNBOOK_REPO_IDENTITY}
             targets:
             \(stack.profileTargets(db: ["data_dir: /data/pgdata", "bin_dir: /usr/lib/postgresql/15/bin"]))
               offsite:
@@ -266,5 +267,55 @@ final class WALPushDockerTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: stack.projectDir + "/volumes/postgres/runbook-wal.json"), "the configuration was written")
         let keys = try await repository.keys()
         XCTAssertEqual(keys, [])
+    }
+
+    /// `pitr --param source=repository` on the compose path: the base backup streamed to the
+    /// repository from the container is fetched (sha256 checked) into the backups volume, where
+    /// the one-off container that unpacks it reads it; restore_command is `runbook wal-fetch`
+    /// inside the container, with its configuration and identity files beside the data directory
+    /// (on the volume), removed after the promotion. To a time between two batches: every table
+    /// equals its state after the first, by md5 of its ordered rows.
+    func testPITRFromTheRepositoryFetchesWALInsideThePostgresContainer() async throws {
+        try await prepare()
+        chown(stack.projectDir + "/volumes/backups", postgresUID, postgresGID)
+        let setup = try setUpArchiving(binary: Self.mountedBinary)
+        XCTAssertEqual(setup.status, 0, setup.text)
+        guard setup.status == 0 else { return }
+        try psql("CREATE TABLE ledger (id int primary key, amount int); INSERT INTO ledger SELECT g, g * 3 FROM generate_series(1, 300) g")
+        let secrets = [
+            "RUNBOOK_TEST_PG_PASSWORD": stack.pgPassword,
+            "RUNBOOK_TEST_REPO_ACCESS_KEY": repository.config.accessKey,
+            "RUNBOOK_TEST_REPO_SECRET_KEY": repository.config.secretKey,
+            "RUNBOOK_REPO_IDENTITY": try String(contentsOfFile: repository.identityPath, encoding: .utf8),
+        ]
+        let common = ["--profile", try profile(), "--state-dir", work + "/state", "--yes"]
+        try ComposeRunbookCLI.succeed(["run", "base-backup"] + common + ["--param", "offsite=true", "--param", "keep_local=false"], secrets: secrets)
+        try psql("UPDATE ledger SET amount = amount + 1 WHERE id <= 100; INSERT INTO ledger SELECT g, 7 FROM generate_series(301, 400) g")
+        let expected = try TableChecksums.of { try self.psql($0) }
+        usleep(1_100_000)
+        let clock = try psql("SELECT extract(epoch FROM clock_timestamp())")
+        let between = try XCTUnwrap(Instant.parseEpoch(clock))
+        usleep(1_100_000)
+        try psql("DELETE FROM ledger WHERE id > 200; INSERT INTO ledger SELECT g, 9 FROM generate_series(500, 600) g")
+        XCTAssertNotEqual(try TableChecksums.of { try self.psql($0) }, expected)
+
+        // A time target: pg_waldump reads the newest segments in the container, copied beside the data directory.
+        let out = try ComposeRunbookCLI.run(["run", "pitr"] + common + ["--param", "source=repository", "--param", "target_time=\(between.postgresText)",
+                                                                         "--param", "runbook_binary=\(Self.mountedBinary)"], secrets: secrets)
+        XCTAssertEqual(out.status, 0, "\(out.text)\n\(Self.service) logs:\n\((try? serverLog()) ?? "")")
+        guard out.status == 0 else { return }
+        XCTAssertEqual(try psql("SELECT pg_is_in_recovery()"), "f")
+        XCTAssertEqual(try TableChecksums.of { try self.psql($0) }, expected, "every table as it was at the target: the first batch, not the second")
+        XCTAssertTrue(out.text.contains("is after the target"), "the archive check read a commit after the target with pg_waldump:\n\(out.text)")
+        XCTAssertTrue(try serverLog().contains("restored log file"), "the server fetched WAL with restore_command in its container")
+        let volume = stack.projectDir + "/volumes/postgres"
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: volume).filter { $0.contains(".wal-fetch-") || $0.contains(".waldump-") }, [],
+                       "the identity and configuration for wal-fetch, and the segments read by pg_waldump, are removed")
+        XCTAssertFalse(out.text.contains("AGE-SECRET-KEY"), "the identity must never be printed")
+        XCTAssertFalse(try String(contentsOfFile: volume + "/pgdata/postgresql.auto.conf", encoding: .utf8).contains("AGE-SECRET-KEY"))
+        for file in FileManager.default.enumerator(atPath: work + "/state")?.compactMap({ $0 as? String }) ?? [] {
+            let text = (try? String(contentsOfFile: work + "/state/" + file, encoding: .utf8)) ?? ""
+            XCTAssertFalse(text.contains("AGE-SECRET-KEY"), "the identity is in the state directory's \(file)")
+        }
     }
 }

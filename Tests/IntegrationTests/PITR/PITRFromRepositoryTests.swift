@@ -245,4 +245,46 @@ final class PITRFromRepositoryTests: WALClusterTestCase {
         _ = try recoverFromTheRepository(["target_latest": "true"])
         XCTAssertEqual(try TableChecksums.of { try cluster.psql($0) }, expected)
     }
+
+    /// Retention in the repository: three streamed base backups with keep_offsite=2, and an
+    /// interrupted push's entry: the oldest and the leftover are unlisted and their objects
+    /// deleted, each named in the audit trail; the two newest still decrypt with the real `age`
+    /// to their recorded sha256. keep_offsite=0 is below the floor and deletes nothing.
+    func testRetentionKeepsTheNewestCompleteBaseBackupsAndRecordsEachDeletion() async throws {
+        try archiveToTheRepository()
+        try cluster.psql("CREATE TABLE notes (id int primary key); INSERT INTO notes SELECT generate_series(1, 100)")
+        let params = ["offsite": "true", "keep_local": "false", "keep_offsite": "2"]
+        let store = try RepositoryStore(config: repository.config)
+        defer { Task { await store.shutdown() } }
+        var ids: [String] = []
+        for round in 1...3 {
+            if round == 3 { _ = try await store.pushData(name: "base/base-interrupted/base.tar.gz", data: Data("cut short".utf8)) }
+            try mustSucceed("base-backup", params)
+            let (catalog, _) = BaseBackupOffsite.catalog(try await store.entries(namespace: "base"))
+            ids.append(try XCTUnwrap(catalog.backups.map(\.id).first { !ids.contains($0) }, "round \(round) added a backup"))
+            try await Task.sleep(nanoseconds: 1_100_000_000) // ids are the run's start time to the second
+        }
+
+        let entries = try await store.entries(namespace: "base")
+        XCTAssertEqual(Set(entries.keys), Set(ids.suffix(2).map { "base/\($0)/base.tar.gz" }), "the oldest and the leftover are unlisted")
+        let objects = try await repository.raw.listObjects(bucket: repository.config.bucket, prefix: repository.config.prefix + "objects/base/")
+        XCTAssertEqual(Set(objects.map(\.key)), Set(entries.values.map(\.key)), "their objects are gone from the bucket")
+        for (name, entry) in entries {
+            let cipher = cluster.root + "/kept.age", plain = cluster.root + "/kept.tar.gz"
+            try await repository.download(entry.key).write(to: URL(fileURLWithPath: cipher))
+            try AgeCLI.run(["age", "-d", "-i", repository.identityPath, "-o", plain, cipher], in: cluster.root)
+            XCTAssertEqual(try AgeCLI.sha256(plain), entry.plaintextSHA256, name)
+        }
+        let audit = try String(contentsOfFile: cluster.stateDir + "/audit.jsonl", encoding: .utf8).split(separator: "\n")
+        let deletions = audit.filter { $0.contains("\"pitr.repository-retention.delete\"") }
+        XCTAssertEqual(deletions.count, 2, deletions.joined(separator: "\n"))
+        XCTAssertEqual(deletions.filter { $0.contains("base/\(ids[0])/base.tar.gz") && $0.contains("older than the 2 newest") }.count, 1, "\(deletions)")
+        XCTAssertEqual(deletions.filter { $0.contains("base/base-interrupted/base.tar.gz") && $0.contains("incomplete") }.count, 1, "\(deletions)")
+
+        let belowFloor = try runbook("base-backup", params.merging(["keep_offsite": "0"]) { $1 })
+        XCTAssertNotEqual(belowFloor.status, 0, belowFloor.text)
+        XCTAssertTrue(belowFloor.text.contains("input \"keep\": 0 is below the floor of 1: the newest complete base backup is never deleted"), belowFloor.text)
+        let (after, _) = BaseBackupOffsite.catalog(try await store.entries(namespace: "base"))
+        XCTAssertTrue(Set(ids.suffix(2)).isSubset(of: Set(after.backups.map(\.id))), "nothing kept was deleted: \(after.backups.map(\.id))")
+    }
 }

@@ -42,7 +42,8 @@ struct ArchiveCovers: PITRAction {
         let server = try PITRServer(call, context)
         let store = CatalogStore(server: server, directory: try call.string("backup_dir"))
         let remote = call.has("repository")
-        let archive = remote ? "<private local directory>" : try call.string("archive_dir")
+        let archive = !remote ? try call.string("archive_dir")
+            : server.isCompose ? try ArchiveSource.containerDirectory(server) : "<private local directory>"
         var ops: [PlannedOperation] = [.command(store.exists), .command(store.read)]
         if remote {
             ops.append(.builtin("list the WAL archive's keys (wal/NAME.SHA256.age) in \(try BaseBackupOffsite.location(call))"))
@@ -50,10 +51,11 @@ struct ArchiveCovers: PITRAction {
             ops.append(.command(listArchive(server, archive)))
         }
         ops.append(.builtin("check segments from the backup's start are all there, without a hole"))
+        let copied = server.isCompose ? " (through a private directory on this machine, then copied into the container with its sha256 checked again, and removed after the check)" : ""
         if remote, case .time = target {
-            ops.append(.builtin("each segment read below is first fetched from the repository into \(archive), decrypted with \(RepositoryRestoreInputs.identityName(call)) and its sha256 checked"))
+            ops.append(.builtin("each segment read below is first fetched from the repository into \(archive), decrypted with \(RepositoryRestoreInputs.identityName(call)) and its sha256 checked\(copied)"))
         } else if remote, case .name = target {
-            ops.append(.builtin("every segment from the backup's start to the archive's end is first fetched from the repository into \(archive), decrypted with \(RepositoryRestoreInputs.identityName(call)) and its sha256 checked"))
+            ops.append(.builtin("every segment from the backup's start to the archive's end is first fetched from the repository into \(archive), decrypted with \(RepositoryRestoreInputs.identityName(call)) and its sha256 checked\(copied)"))
         }
         switch target {
         case .time:
@@ -71,7 +73,17 @@ struct ArchiveCovers: PITRAction {
         let target = try RecoveryTarget.from(call)
         let server = try PITRServer(call, run.context.plan)
         let source = try ArchiveSource.open(call, server, run)
-        defer { Task { await source.close() } }
+        do {
+            let result = try await check(call, run, server, target, source)
+            await source.close()
+            return result
+        } catch {
+            await source.close()
+            throw error
+        }
+    }
+
+    private func check(_ call: ResolvedCall, _ run: PITRRun, _ server: PITRServer, _ target: RecoveryTarget, _ source: ArchiveSource) async throws -> ActionResult {
         let archive = source.directory
         let catalog = try await CatalogStore(server: server, directory: try call.string("backup_dir")).load(run)
         let record = try ChooseBackup.choose(catalog, for: target, pinned: call.optionalString("backup").flatMap { $0.isEmpty ? nil : $0 })

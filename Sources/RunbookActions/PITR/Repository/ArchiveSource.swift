@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import RunbookCore
 import RunbookEngine
@@ -5,7 +6,8 @@ import RunbookEngine
 /// Where `pitr.archive-covers` reads the WAL archive: the archive directory on the server's
 /// machine, or the repository's `wal/` keys (`runbook wal-push`). From the repository, the
 /// listing is the keys; segments that must be read with pg_waldump are fetched first
-/// (decrypted, sha256 checked) into a private local directory, which pg_waldump then reads.
+/// (decrypted, sha256 checked) into a private local directory, which pg_waldump then reads;
+/// for compose they are then copied beside the data directory, where pg_waldump runs in the container.
 final class ArchiveSource {
     static let inputs = [
         InputSpec("repository", .target(.repository), "Check the repository's WAL archive (`runbook wal-push`) instead of archive_dir."),
@@ -32,15 +34,24 @@ final class ArchiveSource {
             let dir = ArchiveCommands.trimmed(try call.string("archive_dir"))
             return ArchiveSource(directory: dir, described: "the archive \(dir)", wal: nil, identities: [])
         }
-        guard !server.isCompose else {
-            throw PITRFailure("reading the repository's WAL with pg_waldump needs the server's tools here (via: local)")
-        }
         let identities = call.has("identity") ? try RepositoryCallSupport.identities(call, run.context) : []
         let scratch = try run.scratchDirectory() + "/wal"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        return ArchiveSource(directory: scratch, described: "the WAL archive in \(try BaseBackupOffsite.location(call))",
-                             wal: try WALArchive(config: try BaseBackupOffsite.config(call, run.context)), identities: identities)
+        let source = ArchiveSource(directory: server.isCompose ? try containerDirectory(server) : scratch,
+                                   described: "the WAL archive in \(try BaseBackupOffsite.location(call))",
+                                   wal: try WALArchive(config: try BaseBackupOffsite.config(call, run.context)), identities: identities)
+        if server.isCompose { source.container = (server, run, scratch) }
+        return source
     }
+
+    /// For compose, pg_waldump runs in the container: the segments it reads are copied to
+    /// `<data_dir>.waldump-<run id>`, beside the data directory (on its volume), and removed by `close`.
+    static func containerDirectory(_ server: PITRServer) throws -> String {
+        try server.dataDir() + ".waldump-" + DataDirectory.safe(server.runID)
+    }
+
+    /// Compose: where segments are copied (the container) and fetched first (this machine).
+    private var container: (server: PITRServer, run: PITRRun, local: String)?
 
     /// The archive's file names.
     func names(_ server: PITRServer, _ run: PITRRun, list: CommandLine) async throws -> [String] {
@@ -54,8 +65,14 @@ final class ArchiveSource {
         guard !identities.isEmpty else { throw PITRFailure("reading segments of \(described) needs the identity (input identity)") }
         for name in names where !fetched.contains(name) {
             do {
-                guard try await wal.fetch(name: name, to: directory + "/" + name, identities: identities) else {
+                let local = (container?.local ?? directory) + "/" + name
+                guard try await wal.fetch(name: name, to: local, identities: identities) else {
                     throw PITRFailure("\(name) is not in \(described)")
+                }
+                if let (server, run, _) = container {
+                    defer { unlink(local) }
+                    let sha256 = RepositoryStore.hex(SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: local))))
+                    try await ContainerCopy.copy(local, server, to: directory + "/" + name, sha256: sha256, run)
                 }
             } catch let failure as PITRFailure {
                 throw failure
@@ -68,7 +85,11 @@ final class ArchiveSource {
 
     /// Deletes what was fetched (it is in the action's scratch directory, removed anyway).
     func close() async {
-        for name in fetched { unlink(directory + "/" + name) }
+        if let (server, run, _) = container {
+            if !fetched.isEmpty { _ = try? await run.attempt(server.onHost(["rm", "-rf", "--", directory], serverStopped: true), timeout: 120) }
+        } else {
+            for name in fetched { unlink(directory + "/" + name) }
+        }
         await wal?.shutdown()
     }
 }

@@ -9,14 +9,16 @@ import RunbookEngine
 /// header only, before anything is downloaded), then downloads each file into
 /// `backup_dir/ID/` (decrypted, its sha256 and size checked before it gets its name) and adds
 /// the record to `backup_dir/catalog.json`. From there the local recovery steps run unchanged.
-/// It changes nothing on the server or its data directory, so a wrong identity or a damaged
-/// object stops the recovery before anything is stopped or moved.
+/// For compose, each file is downloaded and checked on this machine first, then copied into
+/// `backup_dir` through a one-off container of the service, which checks its sha256 again
+/// (`ContainerCopy`). It changes nothing on the server or its data directory, so a wrong
+/// identity or a damaged object stops the recovery before anything is stopped or moved.
 struct FetchBaseBackup: PITRAction {
     let spec = ActionSpec("pitr.fetch-base-backup", summary: "Choose a base backup in the repository, check the identity opens it and the WAL, and download it (sha256 checked) into the local backup directory and catalog.", inputs: [
         PITRServer.targetInput,
         InputSpec("repository", .target(.repository), required: true, "The offsite repository."),
         InputSpec("identity", .secret, required: true, "The age identity file's text, as `${secrets.NAME}`: resolved in-process, never on a command line, in a plan or a log."),
-        InputSpec("backup_dir", .path, required: true, "Where the backup is put (`ID/`) and cataloged (catalog.json), on this machine; created if missing."),
+        InputSpec("backup_dir", .path, required: true, "Where the backup is put (`ID/`) and cataloged (catalog.json), on the server's machine; created if missing. For compose, on a volume of the service: the unpack step reads it from a one-off container."),
         InputSpec("backup", .string, "Fetch this backup id instead of choosing (it must still end before a time or LSN target)."),
     ] + RecoveryTarget.inputs, outputs: [
         OutputSpec("backup_id", "The backup fetched."),
@@ -31,24 +33,22 @@ struct FetchBaseBackup: PITRAction {
         let store = CatalogStore(server: server, directory: dir)
         let location = try BaseBackupOffsite.location(call)
         let pinned = call.optionalString("backup").flatMap { $0.isEmpty ? nil : $0 }
-        if server.isCompose {
-            return [.builtin("REFUSED when run: db is reached via compose, but the backup is fetched onto this machine, where the unpack step (in a one-off container) could not read it; run this recovery on the database host with a profile whose db target is via: local")]
-        }
+        let landing: [PlannedOperation] = server.isCompose
+            ? [.builtin("download each file into a private scratch directory on this machine, decrypting and hashing as it arrives; kept only when its plaintext and ciphertext sha256 and sizes match the repository's manifest; a damaged or tampered object stops the run here, before the server is stopped"),
+               .builtin("then copy it into \(dir)/<backup id>/ (which must be on a volume of the service: the unpack step reads it from a one-off container):")]
+                + ContainerCopy.commands(server, file: "<verified local file>", to: dir + "/<backup id>/FILE", sha256: "<its sha256>").map { .command($0) }
+                + [.builtin("the local copy is deleted once the copy in the container has the same sha256")]
+            : [.builtin("download each file into \(dir)/<backup id>/FILE.partial, decrypting and hashing as it arrives; renamed to FILE only when its plaintext and ciphertext sha256 and sizes match the repository's manifest; a damaged or tampered object stops the run here, before the server is stopped")]
         return [
             .builtin("read the base backups' manifest (\(BaseBackupOffsite.namespace)) in \(location); only backups whose every file is listed with its catalog record count"),
             .builtin(pinned.map { "take backup \($0) (it must end before \(target))" } ?? "choose the newest that ended before \(target)"),
             .builtin("decrypt the age header of each of its files and of one archived WAL segment with \(RepositoryRestoreInputs.identityName(call)): unless it opens them all, the run stops here; the server and its data directory are not touched"),
-            .builtin("download each file into \(dir)/<backup id>/FILE.partial, decrypting and hashing as it arrives; renamed to FILE only when its plaintext and ciphertext sha256 and sizes match the repository's manifest; a damaged or tampered object stops the run here, before the server is stopped"),
-            .command(store.exists), .command(store.read),
-        ] + store.writeCommands(stdinFile: "<catalog with the fetched backup's record>").map { .command($0) }
+        ] + landing + [.command(store.exists), .command(store.read)] + store.writeCommands(stdinFile: "<catalog with the fetched backup's record>").map { .command($0) }
     }
 
     func perform(_ call: ResolvedCall, _ run: PITRRun) async throws -> ActionResult {
         let target = try RecoveryTarget.from(call)
         let server = try PITRServer(call, run.context.plan)
-        guard !server.isCompose else {
-            throw PITRFailure("a recovery from the repository fetches the base backup onto this machine, which needs the server here (via: local); for compose, run runbook on the database host with via: local")
-        }
         let dir = ArchiveCommands.trimmed(try call.string("backup_dir"))
         let identities = try RepositoryCallSupport.identities(call, run.context)
         let identityName = RepositoryRestoreInputs.identityName(call)
@@ -63,8 +63,10 @@ struct FetchBaseBackup: PITRAction {
             try await checkIdentity(identities, opens: names, config: config, store: store, identityName: identityName, location: location)
 
             let path = dir + "/" + record.id
-            for made in [dir, path] where !FileManager.default.fileExists(atPath: made) {
-                try FileManager.default.createDirectory(atPath: made, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            if !server.isCompose {
+                for made in [dir, path] where !FileManager.default.fileExists(atPath: made) {
+                    try FileManager.default.createDirectory(atPath: made, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                }
             }
             let local = CatalogStore(server: server, directory: dir)
             var localCatalog = try await local.load(run)
@@ -73,10 +75,16 @@ struct FetchBaseBackup: PITRAction {
             }
             for (file, name) in zip(record.files, names) {
                 run.log("fetching \(name) into \(path)/\(file)")
+                let landing = server.isCompose ? try run.scratchDirectory() + "/" + file : path + "/" + file
+                let pulled: RepositoryStore.Pushed
                 do {
-                    _ = try await store.pull(name: name, to: path + "/" + file, identities: identities)
+                    pulled = try await store.pull(name: name, to: landing, identities: identities)
                 } catch {
                     throw PITRFailure("\(name) from \(location) was refused: \(error); nothing was unpacked, the server and its data directory are untouched")
+                }
+                if server.isCompose {
+                    defer { try? FileManager.default.removeItem(atPath: landing) }
+                    try await ContainerCopy.copy(landing, server, to: path + "/" + file, sha256: pulled.plaintextSHA256, run)
                 }
             }
             if localCatalog.record(record.id) == nil {
