@@ -9,7 +9,8 @@
 #   2. runbook run backup --param offsite=true: dumps, roles and media locally AND encrypted
 #      into the repository; the backup run has only the public recipient, never the identity;
 #      then `runbook info --max-age 26h --max-offsite-age 26h`: "are we safe right now?", local
-#      and offsite, read with the repository's access credentials only;
+#      and offsite, read with the repository's access credentials only, and a few series of the
+#      Prometheus textfile the backup run rewrote (checked with promtool);
 #   3. the disaster: the host is lost: the PostgreSQL data directory, the local backup
 #      directory and the media bucket's contents are deleted; a new, empty server is initdb'd;
 #   4. runbook run disaster-recovery --param source=repository --param manage_stack=false, with
@@ -229,13 +230,21 @@ run_runbook() {
 
 # ---------------------------------------------------------------------------------------
 phase "2. Backup"
-run_runbook backup --param backup_dir="$SANDBOX/backups" --param bucket="$BUCKET" --param offsite=true
+# The textfile collector's directory exists on a monitored host; runbook does not create it (a
+# typo in the path must not quietly write where node-exporter never looks: it warns instead).
+mkdir -p "$SANDBOX/metrics"
+run_runbook backup --param backup_dir="$SANDBOX/backups" --param bucket="$BUCKET" --param offsite=true \
+  --metrics-file "$SANDBOX/metrics/runbook.prom"
 backup_finished=$(date +%s.%N)
 say "in the repository (plaintext manifests list names and sizes; every object is an age file):"
 aws_repo s3 ls --recursive "s3://$REPO_BUCKET/" | awk '{printf "  %10s  %s\n", $3, $4}' | grep -v '/media/' | head -n 12
 say "  ... and $(aws_repo s3 ls --recursive "s3://$REPO_BUCKET/" | grep -c '/media/') media objects under random ids"
 say "${dim}\$ runbook info --profile local --max-age 26h --max-offsite-age 26h${off}"
 "$RUNBOOK" info --profile "$PROFILE" --state-dir "$SANDBOX/state" --max-age 26h --max-offsite-age 26h
+promtool check metrics < "$SANDBOX/metrics/runbook.prom"
+say "what monitoring reads: the textfile-collector file the run rewrote (promtool check metrics: ok), a few of its series:"
+grep -E '^runbook_(backup_newest_timestamp_seconds|last_run_success|offsite_up|offsite_backup_timestamp_seconds|offsite_verified|offsite_media_objects)[{ ]' \
+  "$SANDBOX/metrics/runbook.prom" | sed 's/^/  /'
 
 # ---------------------------------------------------------------------------------------
 phase "3. Disaster: the host is lost (data directory, local backups, media), a new empty server"
