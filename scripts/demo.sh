@@ -130,15 +130,19 @@ mkdir -p "$SANDBOX"/{pg-socket,pg-log,s3,repo,backups,media-src,run,state,check,
 install -d -m 700 "$SANDBOX/keys"
 chmod 755 "$SANDBOX"
 chown "$PG_OS_USER" "$SANDBOX/pg-socket" "$SANDBOX/pg-log"
-install -d -o "$PG_OS_USER" -m 700 "$SANDBOX/pgdata"
-
-runuser -u "$PG_OS_USER" -- "$PG_BIN/initdb" -D "$SANDBOX/pgdata" -U aqstream --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-cat >> "$SANDBOX/pgdata/postgresql.conf" <<CONF
+# A new, empty PostgreSQL 15 server in $SANDBOX/pgdata with only the role aqstream: the sandbox's
+# server at the start, and the replacement server after the host is lost.
+start_new_server() {
+  install -d -o "$PG_OS_USER" -m 700 "$SANDBOX/pgdata"
+  runuser -u "$PG_OS_USER" -- "$PG_BIN/initdb" -D "$SANDBOX/pgdata" -U aqstream --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  cat >> "$SANDBOX/pgdata/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$SANDBOX/pg-socket'
 CONF
-runuser -u "$PG_OS_USER" -- "$PG_BIN/pg_ctl" -D "$SANDBOX/pgdata" -l "$SANDBOX/pg-log/postgresql.log" -w -t 30 start >/dev/null
+  runuser -u "$PG_OS_USER" -- "$PG_BIN/pg_ctl" -D "$SANDBOX/pgdata" -l "$SANDBOX/pg-log/postgresql.log" -w -t 30 start >/dev/null
+}
+start_new_server
 pg_started=true
 for db in "${DATABASES[@]}"; do
   psql_q -d postgres -c "CREATE DATABASE $db"
@@ -252,14 +256,7 @@ runuser -u "$PG_OS_USER" -- "$PG_BIN/pg_ctl" -D "$SANDBOX/pgdata" -m immediate -
 rm -rf "$SANDBOX/pgdata" "$SANDBOX/backups"
 aws_s3 s3 rm --only-show-errors --recursive "s3://$BUCKET"
 disaster_at=$(date +%s.%N)
-install -d -o "$PG_OS_USER" -m 700 "$SANDBOX/pgdata"
-runuser -u "$PG_OS_USER" -- "$PG_BIN/initdb" -D "$SANDBOX/pgdata" -U aqstream --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-cat >> "$SANDBOX/pgdata/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $PG_PORT
-unix_socket_directories = '$SANDBOX/pg-socket'
-CONF
-runuser -u "$PG_OS_USER" -- "$PG_BIN/pg_ctl" -D "$SANDBOX/pgdata" -l "$SANDBOX/pg-log/postgresql.log" -w -t 30 start >/dev/null
+start_new_server
 say "new server: databases $(psql_q -d postgres -c "SELECT string_agg(datname, ', ' ORDER BY datname) FROM pg_database") and roles $(psql_q -d postgres -c "SELECT string_agg(rolname, ', ' ORDER BY rolname) FROM pg_roles WHERE rolname NOT LIKE 'pg\\_%'")"
 say "local backups: $([ -e "$SANDBOX/backups" ] && echo present || echo none); objects left in the bucket: $(aws_s3 s3 ls --recursive "s3://$BUCKET" | wc -l)"
 say "app health: $(http_get "http://127.0.0.1:$APP_PORT/actuator/health" 5 || true)"
