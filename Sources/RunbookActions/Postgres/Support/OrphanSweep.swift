@@ -17,6 +17,8 @@ struct OrphanSweep {
     var store: ManifestStore
     /// The artifact the current dump writes next.
     var nextArtifact: String
+    /// Lists the directory; a seam for tests, which show a listing taken mid-change.
+    var list: (String) -> [String] = { (try? FileManager.default.contentsOfDirectory(atPath: $0)) ?? [] }
 
     static let claimSuffix = ".inflight"
     static func claimPath(directory: String, name: String) -> String {
@@ -34,19 +36,27 @@ struct OrphanSweep {
     }
 
     /// Writes (and fsyncs) the claim on `name` for this run, before its `.partial` exists.
+    ///
+    /// The claim appears whole, by rename: a sweep running beside it (another member of the
+    /// same `for_each`, or another run) must never read a half-written claim, which it would
+    /// take for one cut short by a kill, and remove the dump being written.
     static func claim(directory: String, name: String, runID: String) throws {
         let data = try JSONEncoder().encode(Claim(runID: runID, pid: getpid()))
         let path = claimPath(directory: directory, name: name)
-        try DurableFiles.writeAndSync(data, to: path)
-        try DurableFiles.syncOne(directory)
+        let staging = (directory as NSString).appendingPathComponent("." + name + claimSuffix + stagingSuffix)
+        try DurableFiles.writeAndSync(data, to: staging)
+        try DurableFiles.rename(staging, to: path)
     }
+
+    /// A claim being written; it has no `claimSuffix`, so no sweep ever reads it as a claim.
+    static let stagingSuffix = ".writing"
 
     static func release(directory: String, name: String) {
         DurableFiles.remove(claimPath(directory: directory, name: name))
     }
 
     func run(in context: RunContext) {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let entries = list(directory)
         let live = LiveRuns.ids(stateDirectory: context.plan.stateDir).union([context.plan.runID])
         let listed = Set(((try? store.read())?.artifacts ?? []).map(\.path))
         var claimed: Set<String> = []
@@ -69,12 +79,27 @@ struct OrphanSweep {
             }
             DurableFiles.remove(claimFile)
         }
+        removeStaleStagedClaims(entries)
         guard live.count == 1 else { return }
         for entry in entries where entry.hasSuffix(".partial") && !entry.hasPrefix(".") {
             var base = entry
             while base.hasSuffix(".partial") { base = String(base.dropLast(".partial".count)) }
             guard !claimed.contains(base), DumpFormat.allCases.contains(where: { base.hasSuffix($0.fileExtension) }) else { continue }
+            // The listing is not a snapshot: a dump starting beside this sweep (another member
+            // of the same for_each) can show its new `.partial` here and not the claim it wrote
+            // just before. Its claim is on disk by now, so look again.
+            guard !DurableFiles.exists(Self.claimPath(directory: directory, name: base)) else { continue }
             remove(entry, because: "an unfinished dump no run claims, and no other run is alive", context)
+        }
+    }
+
+    /// A claim is staged for microseconds; one older than a minute was cut short by a kill.
+    private func removeStaleStagedClaims(_ entries: [String]) {
+        let staged = Self.claimSuffix + Self.stagingSuffix
+        for entry in entries where entry.hasPrefix(".") && entry.hasSuffix(staged) {
+            let path = (directory as NSString).appendingPathComponent(entry)
+            let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate]) as? Date
+            if let modified, Date().timeIntervalSince(modified) > 60 { DurableFiles.remove(path) }
         }
     }
 
