@@ -303,9 +303,13 @@ public final class RepositoryStore: @unchecked Sendable {
             await client.abortMultipartUpload(bucket: config.bucket, key: upload.key, uploadID: upload.uploadID)
             removed.abortedUploads.append(upload.key)
         }
+        // In this order: a push beside this one (another member of a for_each) lists its object
+        // in the manifest before it stops being in flight, so an object that was in the listing
+        // and is no longer in flight is in the manifest read after, unless it is a leftover.
+        let present = try await client.listObjects(bucket: config.bucket, prefix: prefix)
+            .map(\.key).filter { !RepositoryWriters.shared.isInFlight($0) }
         let listed = Set(try await loadManifest(namespace: namespace).objects.values.map(\.key))
-        let stray = try await client.listObjects(bucket: config.bucket, prefix: prefix)
-            .map(\.key).filter { !listed.contains($0) && !RepositoryWriters.shared.isInFlight($0) }
+        let stray = present.filter { !listed.contains($0) }
         if !stray.isEmpty { try await client.deleteObjects(bucket: config.bucket, keys: stray) }
         removed.deletedObjects = stray
         if !removed.isEmpty { leftoverObserver?(removed) }
