@@ -117,7 +117,14 @@ final class PITRRun: @unchecked Sendable {
     /// Whether the server runs, by `pg_ctl status` (local) or `docker compose ps` (compose).
     func isRunning(_ server: PITRServer, as user: String) async throws -> Bool {
         let command = try server.status(as: user)
-        let result = try await attempt(command, timeout: 60)
+        var result = try await attempt(command, timeout: 60)
+        // A postmaster that is starting creates its pid file before it writes it; `pg_ctl status`
+        // reading it in between fails "the PID file ... is empty". Ask again before deciding:
+        // only an empty file that stays empty is an error.
+        for _ in 0..<20 where !server.isCompose && Self.readEmptyPIDFile(result) {
+            try await Task.sleep(nanoseconds: 100_000_000)
+            result = try await attempt(command, timeout: 60)
+        }
         if server.isCompose {
             guard result.succeeded else { throw PITRFailure(Self.describe("asking docker compose whether the server runs", command, result)) }
             return !result.stdoutString.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
@@ -127,6 +134,10 @@ final class PITRRun: @unchecked Sendable {
         case .exited(3): return false
         default: throw PITRFailure(Self.describe("pg_ctl status", command, result))
         }
+    }
+
+    static func readEmptyPIDFile(_ result: ProcessResult) -> Bool {
+        result.status == .exited(1) && result.stderrTail.contains("PID file") && result.stderrTail.contains("is empty")
     }
 
     /// Polls `server.ping` until the server accepts connections. Needed after every start or
