@@ -12,8 +12,8 @@ struct RepositoryRetention: ExecutableAction {
         summary: "Delete dumps in the offsite repository older than keep_days, always keeping the keep_min newest verified of each database; every deletion is recorded.",
         inputs: [
             InputSpec("repository", .target(.repository), required: true, "The offsite repository target."),
-            InputSpec("keep_days", .int, required: true, "Keep every backup that finished within this many days."),
-            InputSpec("keep_min", .int, default: .int(3), "Whatever their age, keep this many newest verified backups per database (at least 1)."),
+            InputSpec("keep_days", .int, required: true, minimum: 0, "Keep every backup that finished within this many days."),
+            InputSpec("keep_min", .int, default: .int(3), minimum: 1, "Whatever their age, keep this many newest verified backups per database (at least 1)."),
             InputSpec("database", .identifier, "Only this database's backups; default: every database (and globals) in the repository."),
             PostgresInputs.backupDirectory(required: false),
         ],

@@ -13,8 +13,8 @@ struct Retention: ExecutableAction {
         summary: "Delete backups older than keep_days, always keeping the keep_min newest verified backups of each database.",
         inputs: [
             PostgresInputs.backupDirectory(),
-            InputSpec("keep_days", .int, required: true, "Keep every backup that finished within this many days."),
-            InputSpec("keep_min", .int, default: .int(3), "Whatever their age, keep this many newest verified backups per database (at least 1)."),
+            InputSpec("keep_days", .int, required: true, minimum: 0, "Keep every backup that finished within this many days."),
+            InputSpec("keep_min", .int, default: .int(3), minimum: 1, "Whatever their age, keep this many newest verified backups per database (at least 1)."),
             InputSpec("database", .identifier, "Only this database's backups; default: every database (and globals) in the manifest."),
         ],
         outputs: [

@@ -132,6 +132,20 @@ public struct BaseBackupState: Sendable, Codable {
     }
 }
 
+extension BaseBackupState {
+    /// What an archive holding `archiveNames` (segment file names, local or the repository's) lets `record` reach.
+    init(_ record: BaseBackupRecord, archiveNames: [String]) {
+        guard let start = record.startSegment, let stop = record.stopLSNValue else {
+            self.init(id: record.id, stoppedAt: record.stopTime, sizeBytes: record.bytes, firstSegment: record.startWALFile,
+                      coveredThrough: nil, usable: false, problem: "its catalog entry has no valid start segment or stop LSN")
+            return
+        }
+        let coverage = ArchiveCoverage(names: archiveNames, start: start, stopLSN: stop)
+        self.init(id: record.id, stoppedAt: record.stopTime, sizeBytes: record.bytes, firstSegment: start.fileName,
+                  coveredThrough: coverage.lastContiguous?.fileName, usable: coverage.reachesConsistency, problem: coverage.problem)
+    }
+}
+
 /// The media bucket's mirror on disk.
 public struct MediaMirrorState: Sendable, Codable {
     public var manifest: String

@@ -92,16 +92,7 @@ public struct InventoryCollector: Sendable {
             let attributes = try? FileManager.default.attributesOfItem(atPath: (dir as NSString).appendingPathComponent(last.fileName))
             lastArchivedAt = attributes?[.modificationDate] as? Date
         }
-        let bases = (catalog?.backups ?? []).sorted { $0.stopTime < $1.stopTime }.map { record -> BaseBackupState in
-            guard let start = record.startSegment, let stop = record.stopLSNValue else {
-                return BaseBackupState(id: record.id, stoppedAt: record.stopTime, sizeBytes: record.bytes, firstSegment: record.startWALFile,
-                                       coveredThrough: nil, usable: false, problem: "its catalog entry has no valid start segment or stop LSN")
-            }
-            let coverage = ArchiveCoverage(names: names, start: start, stopLSN: stop)
-            return BaseBackupState(id: record.id, stoppedAt: record.stopTime, sizeBytes: record.bytes, firstSegment: start.fileName,
-                                   coveredThrough: coverage.lastContiguous?.fileName, usable: coverage.reachesConsistency,
-                                   problem: coverage.problem)
-        }
+        let bases = (catalog?.backups ?? []).sorted { $0.stopTime < $1.stopTime }.map { BaseBackupState($0, archiveNames: names) }
         return WALArchiveState(segments: segments.count, lastSegment: segments.last?.fileName, lastArchivedAt: lastArchivedAt,
                                lagSeconds: lastArchivedAt.map(age), gaps: Self.gaps(segments), baseBackups: bases)
     }

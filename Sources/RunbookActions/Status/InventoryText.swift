@@ -112,6 +112,29 @@ public enum InventoryText {
         } else {
             out.append("  WAL         none in the repository")
         }
+        return out + offsiteBaseBackups(offsite.baseBackups)
+    }
+
+    /// The repository's base backups: the newest complete one, what the repository's WAL lets
+    /// it reach, and any push that never finished.
+    static func offsiteBaseBackups(_ base: OffsiteBaseBackupsState?) -> [String] {
+        guard let base else { return ["  base backups none in the repository"] }
+        var out = ["  base backups"]
+        if let n = base.newest {
+            let when = base.newestStoppedAt.map { "\(time($0)) (\(AgeText.format(base.newestAgeSeconds ?? 0)) ago)" } ?? n.stoppedAt
+            out.append("    newest      \(n.id) stopped \(when), \(AgeText.bytes(Int64(n.sizeBytes)))")
+            let reach = n.coveredThrough.map { "\(n.firstSegment)..\($0)" } ?? "from \(n.firstSegment) missing"
+            let verdict = !n.usable ? "NOT recoverable"
+                : base.newestCoversNewestSegment ? "recoverable, unbroken to the newest segment"
+                : "recoverable, but only through \(n.coveredThrough ?? ""): later WAL in the repository is out of its reach (a hole, or another timeline)"
+            out.append("    WAL         \(reach) in the repository: \(verdict)" + (n.problem.map { " (\($0))" } ?? ""))
+        } else {
+            out.append("    newest      none complete")
+        }
+        out.append("    kept        \(base.complete) complete, \(base.recoverable) recoverable from the repository's WAL")
+        if !base.incomplete.isEmpty {
+            out.append("    incomplete  \(base.incomplete.joined(separator: ", ")) (a push that never finished: never chosen, the next retention deletes it)")
+        }
         return out
     }
 

@@ -44,6 +44,16 @@ enum OffsiteMetrics {
             family("runbook_offsite_wal_last_segment_timestamp_seconds", "When the newest WAL segment reached the offsite repository.",
                    wal.lastArchivedAt.map { [([:], $0.timeIntervalSince1970)] } ?? [])
         }
+        if let base = offsite.baseBackups {
+            family("runbook_offsite_base_backups", "Complete base backups in the offsite repository, by whether its WAL can bring them to consistency.",
+                   [(["usable": "true"], Double(base.recoverable)), (["usable": "false"], Double(base.complete - base.recoverable))])
+            family("runbook_offsite_base_backups_incomplete", "Base backup pushes to the offsite repository that never finished (the next retention deletes them).",
+                   [([:], Double(base.incomplete.count))])
+            family("runbook_offsite_base_backup_timestamp_seconds", "When the newest complete base backup in the offsite repository stopped.",
+                   base.newestStoppedAt.map { [([:], $0.timeIntervalSince1970)] } ?? [])
+            family("runbook_offsite_base_backup_size_bytes", "Plaintext size of the newest complete base backup in the offsite repository.",
+                   base.newest.map { [([:], Double($0.sizeBytes))] } ?? [])
+        }
         return families
     }
 }

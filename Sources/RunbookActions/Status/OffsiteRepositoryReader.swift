@@ -3,7 +3,7 @@ import RunbookCore
 import RunbookEngine
 
 /// Reads the profile's offsite repository for `runbook info` and the metrics file: the `dumps/`
-/// and `media/` manifests (plaintext JSON) and the WAL archive's listing. It resolves only the
+/// `media/` and `base/` manifests (plaintext JSON) and the WAL archive's listing. It resolves only the
 /// target's access credentials (`repo_access_key`, `repo_secret_key` in the shipped profiles),
 /// from the environment or their files as a run does, and never the identity: nothing is
 /// decrypted, so `info` works on the backed-up host, which holds only the recipient.
@@ -77,6 +77,7 @@ public struct OffsiteRepositoryReader: Sendable {
     struct Contents {
         var dumps: [String: RepositoryManifest.Entry]
         var media: [String: RepositoryManifest.Entry]
+        var base: [String: RepositoryManifest.Entry] = [:]
         var wal: [WALArchive.Stored]
         var newestSegmentModified: Date?
     }
@@ -85,6 +86,7 @@ public struct OffsiteRepositoryReader: Sendable {
         try await RepositoryStore.using(config) { store in
             async let dumps = store.entries(namespace: DumpCatalog.defaultNamespace)
             async let media = store.entries(namespace: MediaIndex.namespace)
+            async let base = store.entries(namespace: BaseBackupOffsite.namespace)
             let archive = try WALArchive(config: config)
             do {
                 let wal = try await archive.list()
@@ -92,7 +94,7 @@ public struct OffsiteRepositoryReader: Sendable {
                 var modified: Date?
                 if let newest { modified = try await archive.client.lastModified(bucket: config.bucket, key: newest.key) }
                 await archive.shutdown()
-                return Contents(dumps: try await dumps, media: try await media, wal: wal, newestSegmentModified: modified)
+                return Contents(dumps: try await dumps, media: try await media, base: try await base, wal: wal, newestSegmentModified: modified)
             } catch {
                 await archive.shutdown()
                 throw error
@@ -124,8 +126,9 @@ public struct OffsiteRepositoryReader: Sendable {
             segments: segments.count, lastSegment: segments.last?.name, lastArchivedAt: contents.newestSegmentModified,
             lagSeconds: contents.newestSegmentModified.map(age))
         let count = catalog.items.count
+        let base = OffsiteBaseBackupsState.read(entries: contents.base, walNames: contents.wal.map(\.name), now: now)
         return OffsiteRepositoryState(configured: true, target: targetName, location: location, readable: true, problem: nil,
-                                      databases: databases, globals: globals, media: media, wal: wal,
+                                      databases: databases, globals: globals, media: media, wal: wal, baseBackups: base,
                                       unreadableEntries: catalog.unreadable,
                                       note: "read \(count) dump\(count == 1 ? "" : "s") without decrypting anything")
     }

@@ -2,7 +2,7 @@ import Foundation
 
 /// The offsite repository's part of `runbook info` and of the metrics file: the same facts as
 /// the local dumps (from the records the repository keeps in each `dumps/` entry's metadata),
-/// its media mirror and its WAL archive. Read by `OffsiteRepositoryReader` with the repository's
+/// its media mirror, its WAL archive and its base backups. Read by `OffsiteRepositoryReader` with the repository's
 /// access credentials only: the identity is never needed, because nothing is decrypted.
 public struct OffsiteRepositoryState: Sendable, Codable {
     public var configured: Bool
@@ -18,6 +18,8 @@ public struct OffsiteRepositoryState: Sendable, Codable {
     public var globals: GlobalsBackups?
     public var media: OffsiteMediaState?
     public var wal: OffsiteWALState?
+    /// The base backups in `base/`; nil when the namespace lists nothing.
+    public var baseBackups: OffsiteBaseBackupsState? = nil
     /// `dumps/` entries that carry no readable `record` (not ours, or damaged metadata).
     public var unreadableEntries: [String]
     /// For people: what this section says in one line.
@@ -26,6 +28,7 @@ public struct OffsiteRepositoryState: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case configured, target, location, readable, problem, databases, globals, media, wal, note
         case unreadableEntries = "unreadable_entries"
+        case baseBackups = "base_backups"
     }
 
     public static let notConfigured = OffsiteRepositoryState(

@@ -16,7 +16,7 @@ struct InfoCommand: AsyncParsableCommand {
         newest restore test and the restore time it showed, how many dumps are kept; the roles \
         dumps; the WAL archive (newest segment and its age, gaps, each base backup and the WAL \
         that covers it); the media mirror; the offsite repository (read with its access \
-        credentials only, never the identity: dumps, roles, media, WAL); each runbook's last run.
+        credentials only, never the identity: dumps, roles, media, WAL, base backups and the WAL that covers the newest); each runbook's last run.
 
         Directories come from the flags, else from the params of the newest run of this \
         profile that used them (in the state directory), else from the shipped runbooks' \

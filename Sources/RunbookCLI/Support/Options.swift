@@ -63,6 +63,7 @@ struct SelectionOptions: ParsableArguments {
         let (params, diagnostics) = ParamBinder.bind(rb, given: try paramValues())
         var relevant = allowMissingParams ? diagnostics.filter { $0.rule != RuleID.missingParam.rawValue } : diagnostics
         if !relevant.hasErrors { relevant += RunTargetCheck.check(rb, params: params, profile: loaded.profile, catalog: workspace.catalog) }
+        if !relevant.hasErrors { relevant += InputMinimumCheck.check(rb, params: params, catalog: workspace.catalog) }
         if relevant.hasErrors {
             report(relevant, sources: loaded.sources)
             throw RunbookExitCode.invalid.exitCode

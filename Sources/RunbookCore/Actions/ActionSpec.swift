@@ -53,13 +53,18 @@ public struct InputSpec: Sendable {
     public var type: InputType
     public var required: Bool
     public var defaultValue: Value?
+    /// The least value an `int` input accepts (a retention floor, say). It is checked before
+    /// anything runs: in the runbook by `InputMinimumRule`, for `--param` values by `InputMinimumCheck`.
+    public var minimum: Int?
     public var summary: String
 
-    public init(_ name: String, _ type: InputType, required: Bool = false, default defaultValue: Value? = nil, _ summary: String) {
+    public init(_ name: String, _ type: InputType, required: Bool = false, default defaultValue: Value? = nil,
+                minimum: Int? = nil, _ summary: String) {
         self.name = name
         self.type = type
         self.required = required
         self.defaultValue = defaultValue
+        self.minimum = minimum
         self.summary = summary
     }
 }

@@ -37,6 +37,7 @@ public enum RuleID: String, CaseIterable, Sendable, Codable, CustomStringConvert
     case unknownInput = "unknown-input"
     case missingInput = "missing-input"
     case inputType = "input-type"
+    case inputMinimum = "input-minimum"
     case expression
     case undefinedReference = "undefined-reference"
     case secretInText = "secret-in-text"
@@ -91,6 +92,7 @@ public enum RuleID: String, CaseIterable, Sendable, Codable, CustomStringConvert
         case .unknownInput: return "An action is given an input it does not declare."
         case .missingInput: return "An action is not given a required input."
         case .inputType: return "A literal input value does not fit the input's declared type."
+        case .inputMinimum: return "An integer input is below the least value its action accepts (a retention floor): as written, as its param's default, or as given with --param."
         case .expression: return "A ${...} reference is malformed, or its time format does not apply."
         case .undefinedReference: return "A reference names a param, secret, step output or loop variable that does not exist."
         case .shellInterpolation: return "A ${...} in shell.run's command sits inside quotes the author wrote or in a here-document, where the text is usually code for another program (warning)."

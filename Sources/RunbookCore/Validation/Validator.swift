@@ -10,6 +10,7 @@ public enum Validator {
         UnknownInputRule(),
         MissingInputRule(),
         InputTypeRule(),
+        InputMinimumRule(),
         ExpressionRule(),
         UndefinedReferenceRule(),
         SecretInTextRule(),

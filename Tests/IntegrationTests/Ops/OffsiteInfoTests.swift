@@ -84,6 +84,10 @@ final class OffsiteInfoTests: PostgresSuite {
                     try await store.pushData(name: MediaIndex.newObjectID(), data: Data(repeating: UInt8(i), count: 1000 * (i + 1)))
                 }
                 try await store.pushData(name: MediaIndex.newIndexName(), data: Data("{}".utf8))
+                // A base backup needing the segment above, its one file pushed as pitr.base-backup pushes it.
+                let record = Self.baseBackupRecord()
+                try await store.pushData(name: BaseBackupOffsite.entryName(id: record.id, file: "base.tar.gz"),
+                                         data: Data(repeating: 9, count: 2048), metadata: try BaseBackupOffsite.metadata(record))
                 return try await store.entries(namespace: "dumps")
             }
         }
@@ -96,6 +100,17 @@ final class OffsiteInfoTests: PostgresSuite {
         let after = try Self.blocking { try await RepositoryStore.using(config) { try await $0.entries(namespace: "dumps") } }
         XCTAssertEqual(Set(after.keys), Set(pushed.keys))
         return Setup(server: server, cli: cli, work: work, bucket: bucket, textfileDir: textfileDir, dumps: dumps, entries: after)
+    }
+
+    static let baseBackupID = "base-20251204-010000"
+
+    /// A streamed base backup's record whose WAL starts and becomes consistent in `walSegment`.
+    static func baseBackupRecord() -> BaseBackupRecord {
+        let stop = "2025-12-04T01:00:00.000000Z"
+        return BaseBackupRecord(id: baseBackupID, label: baseBackupID, format: "tar", compression: "gzip", files: ["base.tar.gz"],
+                                walMethod: "fetch", timeline: 1, startLSN: "0/3000028", stopLSN: "0/3000138", startWALFile: walSegment,
+                                startTime: stop, stopTime: stop, walSegmentSize: WALSegment.defaultSize, systemIdentifier: "7312",
+                                serverVersionNum: 150000, bytes: 2048, manifestChecksum: nil, verification: "test", runID: "r")
     }
 
     static func profile(endpoint: String, bucket: String, recipient: String, cluster: PostgresCluster, metrics: String) -> String {
@@ -218,6 +233,15 @@ final class OffsiteInfoTests: PostgresSuite {
         let wal = try XCTUnwrap(offsite["wal"] as? [String: Any])
         XCTAssertEqual(wal["last_segment"] as? String, Self.walSegment)
         XCTAssertNotNil(wal["last_archived_at"] as? String, "HeadObject's Last-Modified")
+        let base = try XCTUnwrap(offsite["base_backups"] as? [String: Any])
+        XCTAssertEqual(base["complete"] as? Int, 1)
+        XCTAssertEqual(base["recoverable"] as? Int, 1)
+        let newestBase = try XCTUnwrap(base["newest"] as? [String: Any])
+        XCTAssertEqual(newestBase["id"] as? String, Self.baseBackupID)
+        XCTAssertEqual(newestBase["size_bytes"] as? Int, 2048)
+        XCTAssertEqual(newestBase["covered_through"] as? String, Self.walSegment)
+        XCTAssertEqual(newestBase["usable"] as? Bool, true)
+        XCTAssertEqual(base["newest_covers_newest_segment"] as? Bool, true)
     }
 
     func testMaxOffsiteAgeHoldsOrExits6NamingTheDatabase() throws {
@@ -286,6 +310,10 @@ final class OffsiteInfoTests: PostgresSuite {
         XCTAssertEqual(OpsRealBackupsTests.sample(text, "runbook_offsite_verified", label), 1)
         XCTAssertEqual(OpsRealBackupsTests.sample(text, "runbook_offsite_media_objects"), 3)
         XCTAssertEqual(OpsRealBackupsTests.sample(text, "runbook_offsite_wal_segments"), 1)
+        XCTAssertEqual(OpsRealBackupsTests.sample(text, "runbook_offsite_base_backups", "usable=\"true\""), 1)
+        XCTAssertEqual(OpsRealBackupsTests.sample(text, "runbook_offsite_base_backups_incomplete"), 0)
+        XCTAssertEqual(OpsRealBackupsTests.sample(text, "runbook_offsite_base_backup_size_bytes"), 2048)
+        XCTAssertEqual(OpsRealBackupsTests.sample(text, "runbook_offsite_base_backup_timestamp_seconds"), 1_764_810_000)
 
         let exporter = try NodeExporter(textfileDirectory: setup.textfileDir)
         defer { exporter.stop() }

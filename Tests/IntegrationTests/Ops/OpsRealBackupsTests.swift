@@ -75,7 +75,7 @@ final class OpsRealBackupsTests: XCTestCase {
             (#"\d+(\.\d)? (B|KiB|MiB|GiB)\b"#, "<SIZE>"),
             (#"\b\d+\.\ds\b"#, "<S>s"),
             (#"\d+ segments"#, "<N> segments"),
-            (#""(age_seconds|size_bytes|duration_seconds|restore_seconds|lag_seconds|segments|total_bytes|rto_seconds)" : [0-9.]+"#, "\"$1\" : <N>"),
+            (#""(age_seconds|newest_age_seconds|size_bytes|duration_seconds|restore_seconds|lag_seconds|segments|total_bytes|rto_seconds)" : [0-9.]+"#, "\"$1\" : <N>"),
         ]
         for (pattern, replacement) in rules {
             s = s.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)

@@ -48,11 +48,12 @@ final class PITRFromRepositoryTests: WALClusterTestCase {
         var text: String
     }
 
-    /// `runbook run NAME` with the repository's credentials, and the identity only when given.
-    func runbook(_ name: String, _ params: [String: String], identity: String? = nil) throws -> Output {
+    /// `runbook run NAME` with the repository's credentials, and the identity only when given;
+    /// `backup_dir` and `archive_dir` are the cluster's unless `directories` is false (a runbook without them).
+    func runbook(_ name: String, _ params: [String: String], identity: String? = nil, directories: Bool = true) throws -> Output {
         var args = ["run", name, "--profile", profile, "--state-dir", cluster.stateDir, "--yes",
-                    "--runbooks-dir", PITRRunbookCLI.repoRoot + "/runbooks", "--param", "backup_dir=\(cluster.backupDir)",
-                    "--param", "archive_dir=\(cluster.archiveDir)"]
+                    "--runbooks-dir", PITRRunbookCLI.repoRoot + "/runbooks"]
+        if directories { args += ["--param", "backup_dir=\(cluster.backupDir)", "--param", "archive_dir=\(cluster.archiveDir)"] }
         for key in params.keys.sorted() { args += ["--param", "\(key)=\(params[key]!)"] }
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
@@ -68,8 +69,9 @@ final class PITRFromRepositoryTests: WALClusterTestCase {
     }
 
     @discardableResult
-    func mustSucceed(_ name: String, _ params: [String: String], identity: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> Output {
-        let out = try runbook(name, params, identity: identity)
+    func mustSucceed(_ name: String, _ params: [String: String], identity: String? = nil, directories: Bool = true,
+                     file: StaticString = #filePath, line: UInt = #line) throws -> Output {
+        let out = try runbook(name, params, identity: identity, directories: directories)
         XCTAssertEqual(out.status, 0, "runbook \(name) failed:\n\(out.text)", file: file, line: line)
         if out.status != 0 { throw PITRCluster.HarnessError(description: "runbook \(name) failed") }
         return out
@@ -106,6 +108,22 @@ final class PITRFromRepositoryTests: WALClusterTestCase {
         let last = try cluster.psql("SELECT pg_walfile_name(pg_switch_wal())")
         try await waitUntilArchived(last, within: 30)
         return (afterA, between, afterB)
+    }
+
+    /// `runbook info --format json` with the repository's credentials and no identity.
+    func infoJSON() throws -> [String: Any] {
+        var env = ProcessInfo.processInfo.environment
+        env["TEST_REPO_ACCESS_KEY"] = repository.config.accessKey
+        env["TEST_REPO_SECRET_KEY"] = repository.config.secretKey
+        env.removeValue(forKey: "RUNBOOK_REPO_IDENTITY")
+        let base = cluster.root + "/info-" + UUID().uuidString.prefix(8)
+        defer { unlink(base + ".out"); unlink(base + ".err") }
+        let status = try ChildProcess.spawn([PITRRunbookCLI.path, "info", "--profile", profile, "--state-dir", cluster.stateDir,
+                                             "--base-backup-dir", cluster.backupDir, "--wal-archive", cluster.archiveDir, "--format", "json"],
+                                            environment: env, stdout: base + ".out", stderr: base + ".err").wait()
+        let out = try Data(contentsOf: URL(fileURLWithPath: base + ".out"))
+        XCTAssertEqual(status, 0, (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "")
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: out) as? [String: Any])
     }
 
     func waitUntilArchived(_ name: String, within seconds: TimeInterval) async throws {
@@ -249,7 +267,8 @@ final class PITRFromRepositoryTests: WALClusterTestCase {
     /// Retention in the repository: three streamed base backups with keep_offsite=2, and an
     /// interrupted push's entry: the oldest and the leftover are unlisted and their objects
     /// deleted, each named in the audit trail; the two newest still decrypt with the real `age`
-    /// to their recorded sha256. keep_offsite=0 is below the floor and deletes nothing.
+    /// to their recorded sha256. keep_offsite=0 is below the floor: refused before the first step, it
+    /// neither pushes nor deletes anything.
     func testRetentionKeepsTheNewestCompleteBaseBackupsAndRecordsEachDeletion() async throws {
         try archiveToTheRepository()
         try cluster.psql("CREATE TABLE notes (id int primary key); INSERT INTO notes SELECT generate_series(1, 100)")
@@ -281,10 +300,23 @@ final class PITRFromRepositoryTests: WALClusterTestCase {
         XCTAssertEqual(deletions.filter { $0.contains("base/\(ids[0])/base.tar.gz") && $0.contains("older than the 2 newest") }.count, 1, "\(deletions)")
         XCTAssertEqual(deletions.filter { $0.contains("base/base-interrupted/base.tar.gz") && $0.contains("incomplete") }.count, 1, "\(deletions)")
 
+        // runbook info reads the same manifest, without the identity: the two kept backups, the newest last.
+        let info = try infoJSON()
+        let base = try XCTUnwrap((info["offsite"] as? [String: Any])?["base_backups"] as? [String: Any], "\(info)")
+        XCTAssertEqual(base["complete"] as? Int, 2)
+        XCTAssertEqual(base["recoverable"] as? Int, 2, "the repository's WAL brings both to consistency")
+        XCTAssertEqual(base["incomplete"] as? [String], [], "retention deleted the leftover")
+        let newest = try XCTUnwrap(base["newest"] as? [String: Any])
+        XCTAssertEqual(newest["id"] as? String, ids[2])
+        let (catalog, _) = BaseBackupOffsite.catalog(entries)
+        XCTAssertEqual(newest["size_bytes"] as? Int, catalog.backups.last?.bytes)
+        XCTAssertEqual(newest["first_segment"] as? String, catalog.backups.last?.startWALFile)
+
         let belowFloor = try runbook("base-backup", params.merging(["keep_offsite": "0"]) { $1 })
         XCTAssertNotEqual(belowFloor.status, 0, belowFloor.text)
-        XCTAssertTrue(belowFloor.text.contains("input \"keep\": 0 is below the floor of 1: the newest complete base backup is never deleted"), belowFloor.text)
+        XCTAssertTrue(belowFloor.text.contains("base-backup.yaml:106:13: error: input \"keep\" of pitr.repository-retention (step \"offsite-retention\") must be at least 1, got 0 from param \"keep_offsite\" [input-minimum]"), belowFloor.text)
+        // Refused before the first step: no base backup was taken or pushed, nothing was deleted.
         let (after, _) = BaseBackupOffsite.catalog(try await store.entries(namespace: "base"))
-        XCTAssertTrue(Set(ids.suffix(2)).isSubset(of: Set(after.backups.map(\.id))), "nothing kept was deleted: \(after.backups.map(\.id))")
+        XCTAssertEqual(Set(after.backups.map(\.id)), Set(ids.suffix(2)), "keep_offsite=0 pushed or deleted a backup")
     }
 }

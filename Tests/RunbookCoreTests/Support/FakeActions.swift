@@ -16,7 +16,7 @@ enum FakeCatalog {
             InputSpec("database", .identifier, required: true, "The database"),
             InputSpec("to", .path, required: true, "Output file"),
             InputSpec("format", .oneOf(["plain", "custom", "directory"]), default: .string("custom"), "Dump format"),
-            InputSpec("jobs", .int, default: .int(1), "Parallel jobs"),
+            InputSpec("jobs", .int, default: .int(1), minimum: 1, "Parallel jobs"),
             InputSpec("compress", .bool, "Compress the output"),
             InputSpec("timeout", .duration, "Give up after this long"),
             InputSpec("tables", .list(.identifier), "Only these tables"),

@@ -19,7 +19,7 @@ struct BaseBackupRetention: ExecutableAction {
         summary: "Keep the newest complete base backups in the offsite repository, delete older ones and leftovers of interrupted pushes; every deletion is recorded.",
         inputs: [
             InputSpec("repository", .target(.repository), required: true, "The offsite repository target."),
-            InputSpec("keep", .int, default: .int(3), "How many newest complete base backups to keep (at least \(BaseBackupRetention.floor): the newest is never deleted)."),
+            InputSpec("keep", .int, default: .int(3), minimum: BaseBackupRetention.floor, "How many newest complete base backups to keep (at least \(BaseBackupRetention.floor): the newest is never deleted)."),
             InputSpec("dry_run", .bool, default: .bool(false), "Only report what would be deleted."),
         ],
         outputs: [
