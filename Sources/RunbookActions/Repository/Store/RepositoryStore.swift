@@ -193,17 +193,18 @@ public final class RepositoryStore: @unchecked Sendable {
             }
         }
         if entry.ciphertextSize >= RangedReads.threshold {
-            try await decryptInRanges(entry, identities: identities, ciphertext: { bytes in
-                cipherHash.update(bufferPointer: bytes)
-                cipherSize += Int64(bytes.count)
-            }, plaintext: emit)
+            // age authenticates every ciphertext byte on this path: see decryptInRanges.
+            try await decryptInRanges(entry, identities: identities, hash: { plain in
+                plainHash.update(data: plain)
+                plainSize += Int64(plain.count)
+            }, write: write)
         } else {
             let response = try await client.getObject(bucket: config.bucket, key: entry.key)
             for try await buffer in response.body where buffer.readableBytes > 0 { try consume(buffer) }
             try decryptor.finish(emit: emit)
+            try Self.verify(name, "the ciphertext's sha256", entry.ciphertextSHA256, Self.hex(cipherHash.finalize()))
+            try Self.verify(name, "the ciphertext's size", String(entry.ciphertextSize), String(cipherSize))
         }
-        try Self.verify(name, "the ciphertext's sha256", entry.ciphertextSHA256, Self.hex(cipherHash.finalize()))
-        try Self.verify(name, "the ciphertext's size", String(entry.ciphertextSize), String(cipherSize))
         try Self.verify(name, "the plaintext's sha256", entry.plaintextSHA256, Self.hex(plainHash.finalize()))
         try Self.verify(name, "the plaintext's size", String(entry.plaintextSize), String(plainSize))
     }
