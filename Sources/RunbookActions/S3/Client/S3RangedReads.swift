@@ -8,9 +8,12 @@ import NIOCore
 public enum RangedReads {
     /// Objects at least this large are read in ranges; smaller ones in one GET.
     public static let threshold: Int64 = 32 << 20
-    public static let rangeSize = 8 << 20
-    /// Ranges in flight or waiting for their turn at once: memory is bounded by this many ranges.
+    public static let rangeSize = 4 << 20
+    /// Ranges in flight or waiting for their turn at once.
     public static let concurrency = 4
+    /// Ranges handed to a download's write and hashes (`PieceLanes`) and not yet done by all:
+    /// a download holds at most `concurrency + laneBacklog` ranges (24 MiB).
+    static let laneBacklog = 2
 
     /// The byte ranges (inclusive ends, as the Range header takes them) covering `size` bytes.
     static func ranges(size: Int64, rangeSize: Int) -> [ClosedRange<Int64>] {
@@ -26,7 +29,7 @@ extension S3Client {
     /// A dropped connection or server error retries that range alone.
     func readInRanges(bucket: String, key: String, size: Int64, rangeSize: Int = RangedReads.rangeSize,
                       concurrency: Int = RangedReads.concurrency,
-                      sink: (ByteBuffer) throws -> Void) async throws {
+                      sink: (ByteBuffer) async throws -> Void) async throws {
         try await readInRanges(bucket: bucket, key: key, RangedReads.ranges(size: size, rangeSize: rangeSize),
                                concurrency: concurrency, transform: { buffer, _ in buffer }, sink: sink)
     }
@@ -37,7 +40,7 @@ extension S3Client {
     /// `concurrency` ranges' results are in memory at once.
     func readInRanges<Piece: Sendable>(bucket: String, key: String, _ ranges: [ClosedRange<Int64>], concurrency: Int,
                                        transform: @escaping @Sendable (ByteBuffer, Int) throws -> Piece,
-                                       sink: (Piece) throws -> Void) async throws {
+                                       sink: (Piece) async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: (Int, Piece).self) { group in
             var launched = 0, next = 0
             var arrived: [Int: Piece] = [:]
@@ -55,7 +58,7 @@ extension S3Client {
                 guard let (index, buffer) = try await group.next() else { break }
                 arrived[index] = buffer
                 while let ready = arrived.removeValue(forKey: next) {
-                    try sink(ready)
+                    try await sink(ready)
                     next += 1
                 }
             }
