@@ -138,8 +138,9 @@ public final class RepositoryStore: @unchecked Sendable {
     }
 
     /// Downloads and decrypts `name` into `destination`, through `destination.partial`: the
-    /// destination appears only after the ciphertext and plaintext matched the manifest's sizes
-    /// and sha256 and the age stream ended properly.
+    /// destination appears only after every chunk authenticated, the age stream ended properly
+    /// and the plaintext matched the manifest's size and sha256 (the ciphertext's too, for
+    /// objects read in one GET; see `decryptInRanges` for why ranged pulls do not re-hash it).
     @discardableResult
     public func pull(name: String, to destination: String, identities: [AgeIdentity]) async throws -> Pushed {
         try await pull(name: name, entry: try await entry(name), to: destination, identities: identities)
