@@ -105,6 +105,27 @@ extension RepositoryStoreTests {
         XCTAssertFalse(FileManager.default.fileExists(atPath: destination + ".partial"), "no partial file")
     }
 
+    /// A ranged pull does not hash the ciphertext again (age authenticates every byte of it):
+    /// another valid age file of the same size for the same recipient, in the object's place,
+    /// opens chunk by chunk and is refused by the manifest's plaintext sha256, before the
+    /// destination appears.
+    func testARangedPullRefusesAnotherValidAgeFileByThePlaintextSha256() async throws {
+        let (entry, _) = try await push("db/swapped.dump", size: Self.severalParts)
+        let swapped = try AgeEncryptor.encrypt(Data(count: Self.severalParts), to: [identity[0].recipient])
+        XCTAssertEqual(Int64(swapped.count), entry.ciphertextSize, "the same size, so every range comes down whole")
+        try await raw.putObject(bucket: store.config.bucket, key: entry.key, data: swapped, contentType: "application/octet-stream")
+        let destination = file("restored-swapped")
+        do {
+            try await store.pull(name: "db/swapped.dump", to: destination, identities: identity)
+            XCTFail("a substituted object was pulled")
+        } catch let error as RepositoryError {
+            guard case .verificationFailed(_, let what, _, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(what, "the plaintext's sha256")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: destination), "no destination file")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: destination + ".partial"), "no partial file")
+    }
+
     /// s3.mirror's download of a large object (ranged GETs): an object that shrank between the
     /// listing and the download fails part way, and neither the file nor its partial remains.
     func testARangedMirrorDownloadCutPartWayLeavesNoFile() async throws {

@@ -60,19 +60,21 @@ struct AgeChunkedFile: Sendable {
         stride(from: Int64(0), to: chunkCount, by: Int(chunksPerGroup)).map { $0..<min($0 + chunksPerGroup, chunkCount) }
     }
 
-    /// Opens the sealed chunks in `sealed`, contiguous from chunk `first`, and returns each
-    /// one's plaintext in order; the file's last chunk is opened as the final one.
-    func open(_ sealed: UnsafeRawBufferPointer, firstChunk first: Int64) throws -> [Data] {
+    /// Opens the sealed chunks in `sealed`, contiguous from chunk `first`, and returns their
+    /// plaintexts in order as one buffer (one hash update and one write for the whole range);
+    /// the file's last chunk is opened as the final one.
+    func open(_ sealed: UnsafeRawBufferPointer, firstChunk first: Int64) throws -> Data {
         let whole = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: sealed.baseAddress!), count: sealed.count, deallocator: .none)
-        var plaintexts: [Data] = []
+        let chunks = (whole.count + AgePayloadStream.sealedChunkSize - 1) / AgePayloadStream.sealedChunkSize
+        var plaintext = Data(capacity: whole.count - chunks * AgePayloadStream.tagSize)
         var start = 0, counter = first
         while start < whole.count {
             let end = min(start + AgePayloadStream.sealedChunkSize, whole.count)
-            plaintexts.append(try open(whole[start..<end], counter: counter))
+            plaintext.append(try open(whole[start..<end], counter: counter))
             start = end
             counter += 1
         }
-        return plaintexts
+        return plaintext
     }
 
     private func open(_ chunk: Data, counter: Int64) throws -> Data {

@@ -138,8 +138,9 @@ public final class RepositoryStore: @unchecked Sendable {
     }
 
     /// Downloads and decrypts `name` into `destination`, through `destination.partial`: the
-    /// destination appears only after the ciphertext and plaintext matched the manifest's sizes
-    /// and sha256 and the age stream ended properly.
+    /// destination appears only after every chunk authenticated, the age stream ended properly
+    /// and the plaintext matched the manifest's size and sha256 (the ciphertext's too, for
+    /// objects read in one GET; see `decryptInRanges` for why ranged pulls do not re-hash it).
     @discardableResult
     public func pull(name: String, to destination: String, identities: [AgeIdentity]) async throws -> Pushed {
         try await pull(name: name, entry: try await entry(name), to: destination, identities: identities)
@@ -193,17 +194,18 @@ public final class RepositoryStore: @unchecked Sendable {
             }
         }
         if entry.ciphertextSize >= RangedReads.threshold {
-            try await decryptInRanges(entry, identities: identities, ciphertext: { bytes in
-                cipherHash.update(bufferPointer: bytes)
-                cipherSize += Int64(bytes.count)
-            }, plaintext: emit)
+            // age authenticates every ciphertext byte on this path: see decryptInRanges.
+            try await decryptInRanges(entry, identities: identities, hash: { plain in
+                plainHash.update(data: plain)
+                plainSize += Int64(plain.count)
+            }, write: write)
         } else {
             let response = try await client.getObject(bucket: config.bucket, key: entry.key)
             for try await buffer in response.body where buffer.readableBytes > 0 { try consume(buffer) }
             try decryptor.finish(emit: emit)
+            try Self.verify(name, "the ciphertext's sha256", entry.ciphertextSHA256, Self.hex(cipherHash.finalize()))
+            try Self.verify(name, "the ciphertext's size", String(entry.ciphertextSize), String(cipherSize))
         }
-        try Self.verify(name, "the ciphertext's sha256", entry.ciphertextSHA256, Self.hex(cipherHash.finalize()))
-        try Self.verify(name, "the ciphertext's size", String(entry.ciphertextSize), String(cipherSize))
         try Self.verify(name, "the plaintext's sha256", entry.plaintextSHA256, Self.hex(plainHash.finalize()))
         try Self.verify(name, "the plaintext's size", String(entry.plaintextSize), String(plainSize))
     }

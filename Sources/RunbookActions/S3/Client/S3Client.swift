@@ -111,8 +111,6 @@ public final class S3Client: Sendable {
     }
 
     private func execute(_ request: S3Request) async throws -> HTTPClientResponse {
-        let path = endpoint.path(bucket: request.bucket, key: request.key)
-        var headers = request.headers
         let payloadHash: String
         let body: HTTPClientRequest.Body?
         switch request.body {
@@ -129,19 +127,27 @@ public final class S3Client: Sendable {
             payloadHash = hash
             body = .stream(FileChunks(path: filePath, offset: offset, length: length), length: .known(length))
         }
+        let (url, signed) = signedHead(request, payloadHash: payloadHash)
+        var http = HTTPClientRequest(url: url)
+        http.method = request.method
+        http.headers = signed
+        if let body { http.body = body }
+        return try await self.http.execute(http, deadline: .distantFuture)
+    }
+
+    /// The request's URL and its headers with the SigV4 signature over them and `payloadHash`.
+    func signedHead(_ request: S3Request, payloadHash: String) -> (url: String, headers: HTTPHeaders) {
+        let path = endpoint.path(bucket: request.bucket, key: request.key)
         let date = Date()
+        var headers = request.headers
         headers.append(("host", endpoint.hostHeader))
         headers.append(("x-amz-date", SigV4Signer.timestamps(date).full))
         headers.append(("x-amz-content-sha256", payloadHash))
         let signature = connection.signer.sign(method: request.method.rawValue, path: path, query: request.query,
                                                headers: headers, payloadHash: payloadHash, date: date)
-
-        var http = HTTPClientRequest(url: endpoint.url(path: path, query: request.query))
-        http.method = request.method
-        for (name, value) in headers { http.headers.add(name: name, value: value) }
-        http.headers.add(name: "authorization", value: signature.authorization)
-        if let body { http.body = body }
-        return try await self.http.execute(http, deadline: .distantFuture)
+        var signed = HTTPHeaders(headers)
+        signed.add(name: "authorization", value: signature.authorization)
+        return (endpoint.url(path: path, query: request.query), signed)
     }
 
     // MARK: - Errors

@@ -8,9 +8,12 @@ import NIOCore
 public enum RangedReads {
     /// Objects at least this large are read in ranges; smaller ones in one GET.
     public static let threshold: Int64 = 32 << 20
-    public static let rangeSize = 8 << 20
-    /// Ranges in flight or waiting for their turn at once: memory is bounded by this many ranges.
+    public static let rangeSize = 4 << 20
+    /// Ranges in flight or waiting for their turn at once.
     public static let concurrency = 4
+    /// Ranges handed to a download's write and hashes (`PieceLanes`) and not yet done by all:
+    /// a download holds at most `concurrency + laneBacklog` ranges (24 MiB).
+    static let laneBacklog = 2
 
     /// The byte ranges (inclusive ends, as the Range header takes them) covering `size` bytes.
     static func ranges(size: Int64, rangeSize: Int) -> [ClosedRange<Int64>] {
@@ -26,7 +29,7 @@ extension S3Client {
     /// A dropped connection or server error retries that range alone.
     func readInRanges(bucket: String, key: String, size: Int64, rangeSize: Int = RangedReads.rangeSize,
                       concurrency: Int = RangedReads.concurrency,
-                      sink: (ByteBuffer) throws -> Void) async throws {
+                      sink: (ByteBuffer) async throws -> Void) async throws {
         try await readInRanges(bucket: bucket, key: key, RangedReads.ranges(size: size, rangeSize: rangeSize),
                                concurrency: concurrency, transform: { buffer, _ in buffer }, sink: sink)
     }
@@ -37,7 +40,7 @@ extension S3Client {
     /// `concurrency` ranges' results are in memory at once.
     func readInRanges<Piece: Sendable>(bucket: String, key: String, _ ranges: [ClosedRange<Int64>], concurrency: Int,
                                        transform: @escaping @Sendable (ByteBuffer, Int) throws -> Piece,
-                                       sink: (Piece) throws -> Void) async throws {
+                                       sink: (Piece) async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: (Int, Piece).self) { group in
             var launched = 0, next = 0
             var arrived: [Int: Piece] = [:]
@@ -55,52 +58,52 @@ extension S3Client {
                 guard let (index, buffer) = try await group.next() else { break }
                 arrived[index] = buffer
                 while let ready = arrived.removeValue(forKey: next) {
-                    try sink(ready)
+                    try await sink(ready)
                     next += 1
                 }
             }
         }
     }
 
-    /// One ranged GET, read whole; it must be exactly the range asked for.
+    /// One ranged GET, read whole; it must be exactly the range asked for. The body is gathered
+    /// on the event loop (`RangeBodyCollector`), so the socket is read without waiting for this task.
     private func readRange(bucket: String, key: String, _ range: ClosedRange<Int64>) async throws -> ByteBuffer {
         let operation = "GetObject s3://\(bucket)/\(key) bytes \(range.lowerBound)-\(range.upperBound)"
         let request = S3Request(method: .GET, bucket: bucket, key: key,
                                 headers: [("range", "bytes=\(range.lowerBound)-\(range.upperBound)")], operation: operation)
-        let response = try await send(request)
         let expected = Int(range.count)
         // The reply must start where the range does: 206 says so, and so does a Content-Range from
         // there (rclone serve s3 answers ranges with 200 and a Content-Range). A 200 without one is
         // the whole object from its start. A range that ends early is caught by the length below.
-        let contentRange = response.headers.first(name: "content-range") ?? ""
-        guard response.status == .partialContent || contentRange.hasPrefix("bytes \(range.lowerBound)-") else {
-            throw S3Error.badResponse(endpoint: endpoint.description, operation: operation,
-                                      reason: "expected the range, got HTTP \(response.status.code) with Content-Range \"\(contentRange)\"")
+        let collector = RangeBodyCollector(expected: expected) { head in
+            head.status == .partialContent || (head.headers.first(name: "content-range") ?? "").hasPrefix("bytes \(range.lowerBound)-")
         }
-        // One buffer of the range's size, filled as the body arrives: `collect` would grow its
-        // buffer by doubling, copying the range several times.
-        var buffer = ByteBufferAllocator().buffer(capacity: expected)
-        var tooLong = false
+        let received: RangeBodyCollector.Received
         do {
-            for try await var piece in response.body {
-                guard buffer.readableBytes + piece.readableBytes <= expected else {
-                    tooLong = true
-                    break
-                }
-                buffer.writeBuffer(&piece)
+            let (url, headers) = signedHead(request, payloadHash: SigV4Signer.emptyPayloadHash)
+            let task = http.execute(request: try HTTPClient.Request(url: url, method: .GET, headers: headers), delegate: collector)
+            received = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
             }
-        } catch is CancellationError {
-            throw CancellationError()
+        } catch let refused as RangeBodyCollector.NotTheRange {
+            let contentRange = refused.head.headers.first(name: "content-range") ?? ""
+            throw S3Error.badResponse(endpoint: endpoint.description, operation: operation,
+                                      reason: "expected the range, got HTTP \(refused.head.status.code) with Content-Range \"\(contentRange)\"")
+        } catch is RangeBodyCollector.TooLong {
+            throw S3Error.integrity("s3://\(bucket)/\(key): more than \(expected) bytes for the range \(range.lowerBound)-\(range.upperBound)")
         } catch {
             if Task.isCancelled { throw CancellationError() }
             throw S3Error.interrupted(endpoint: endpoint.description, operation: operation, reason: S3Client.describeNetworkError(error))
         }
-        if tooLong {
-            throw S3Error.integrity("s3://\(bucket)/\(key): more than \(expected) bytes for the range \(range.lowerBound)-\(range.upperBound)")
+        guard (200..<300).contains(Int(received.head.status.code)) else {
+            let reply = HTTPClientResponse(status: received.head.status, headers: received.head.headers, body: .bytes(received.body))
+            throw await failure(for: request, response: reply)
         }
-        guard buffer.readableBytes == expected else {
-            throw S3Error.integrity("s3://\(bucket)/\(key): received \(buffer.readableBytes) bytes of the range \(range.lowerBound)-\(range.upperBound) (\(expected) expected)")
+        guard received.body.readableBytes == expected else {
+            throw S3Error.integrity("s3://\(bucket)/\(key): received \(received.body.readableBytes) bytes of the range \(range.lowerBound)-\(range.upperBound) (\(expected) expected)")
         }
-        return buffer
+        return received.body
     }
 }

@@ -13,20 +13,6 @@ struct ContentHasher {
         count += Int64(bytes.count)
     }
 
-    /// `update`, with SHA-256 and MD5 on two threads, and `alongside` (writing the bytes, say)
-    /// in the SHA-256's lane: for the large pieces of a ranged download.
-    mutating func updateInTwoLanes(_ bytes: UnsafeRawBufferPointer, alongside: () throws -> Void) throws {
-        var sha = self.sha, md5 = self.md5
-        try TwoLanes.run({
-            try alongside()
-            sha.update(bufferPointer: bytes)
-        }, {
-            md5.update(bufferPointer: bytes)
-        })
-        (self.sha, self.md5) = (sha, md5)
-        count += Int64(bytes.count)
-    }
-
     func finalize() -> (sha256: String, md5: String) {
         (sha.finalize().hex, md5.finalize().hex)
     }

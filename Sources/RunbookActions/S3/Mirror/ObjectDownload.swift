@@ -1,3 +1,4 @@
+import Crypto
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -21,7 +22,7 @@ extension S3Client {
             do {
                 let fetched: FetchedObject
                 if let size, size >= RangedReads.threshold {
-                    fetched = try await self.fetchInRanges(bucket: bucket, key: key, size: size, etag: listedETag ?? "") { try file.write($0) }
+                    fetched = try await self.fetchInRanges(bucket: bucket, key: key, size: size, etag: listedETag ?? "", into: file)
                 } else {
                     fetched = try await self.fetch(bucket: bucket, key: key) { try file.write($0) }
                 }
@@ -65,31 +66,44 @@ extension S3Client {
             throw S3Error.interrupted(endpoint: endpoint.description, operation: "GetObject s3://\(bucket)/\(key)",
                                       reason: S3Client.describeNetworkError(error))
         }
-        return try checked(bucket: bucket, key: key, hasher, announced: announced, etag: etag)
+        return try checked(bucket: bucket, key: key, hasher.finalize(), count: hasher.count, announced: announced, etag: etag)
     }
 
-    /// `fetch` for a large object of known size: concurrent ranged GETs, handed to `sink` in order.
-    private func fetchInRanges(bucket: String, key: String, size: Int64, etag: String,
-                               sink: (UnsafeRawBufferPointer) throws -> Void) async throws -> FetchedObject {
-        var hasher = ContentHasher()
-        try await readInRanges(bucket: bucket, key: key, size: size) { buffer in
-            try buffer.withUnsafeReadableBytes { bytes in
-                try hasher.updateInTwoLanes(bytes) { try sink(bytes) }
+    /// `fetch` for a large object of known size: concurrent ranged GETs, written to `file` in
+    /// order while SHA-256 and MD5 run beside the write, each on a thread of its own a few ranges
+    /// behind the download (`PieceLanes`); MD5 alone is the longest of the three.
+    private func fetchInRanges(bucket: String, key: String, size: Int64, etag: String, into file: PartialFile) async throws -> FetchedObject {
+        var sha = SHA256(), md5 = Insecure.MD5(), count: Int64 = 0
+        let lanes = PieceLanes<ByteBuffer>(backlog: RangedReads.laneBacklog, lanes: [
+            { buffer in try buffer.withUnsafeReadableBytes { try file.write($0) } },
+            { buffer in buffer.withUnsafeReadableBytes { sha.update(bufferPointer: $0) } },
+            { buffer in buffer.withUnsafeReadableBytes { md5.update(bufferPointer: $0) } },
+        ])
+        do {
+            try await readInRanges(bucket: bucket, key: key, size: size) { buffer in
+                count += Int64(buffer.readableBytes)
+                try await lanes.submit(buffer)
             }
+            try await lanes.finish()
+        } catch {
+            // The lanes write to `file` and update the hashers: nothing of theirs may run after this returns.
+            await lanes.drain()
+            throw error
         }
-        return try checked(bucket: bucket, key: key, hasher, announced: size, etag: etag)
+        return try checked(bucket: bucket, key: key, (sha.finalize().hex, md5.finalize().hex), count: count, announced: size, etag: etag)
     }
 
     /// The size and (for an MD5 ETag) the content as announced, or an integrity error.
-    private func checked(bucket: String, key: String, _ hasher: ContentHasher, announced: Int64?, etag: String) throws -> FetchedObject {
-        let (sha256, md5) = hasher.finalize()
-        if let announced, announced != hasher.count {
-            throw S3Error.integrity("s3://\(bucket)/\(key): received \(hasher.count) bytes of \(announced)")
+    private func checked(bucket: String, key: String, _ digests: (sha256: String, md5: String), count: Int64,
+                         announced: Int64?, etag: String) throws -> FetchedObject {
+        let (sha256, md5) = digests
+        if let announced, announced != count {
+            throw S3Error.integrity("s3://\(bucket)/\(key): received \(count) bytes of \(announced)")
         }
         if case .md5(let expected) = ETag.kind(etag), expected != md5 {
             throw S3Error.integrity("s3://\(bucket)/\(key): the content's MD5 \(md5) does not match its ETag \(expected)")
         }
-        return FetchedObject(size: hasher.count, etag: etag, sha256: sha256)
+        return FetchedObject(size: count, etag: etag, sha256: sha256)
     }
 
     /// Runs `body` again (up to `maxAttempts`) when it fails on a dropped connection or a
