@@ -171,6 +171,34 @@ final class RepositoryStoreTests: XCTestCase {
         XCTAssertEqual(Set(stored), Set(listed.values.map(\.key)))
     }
 
+    /// Small files sit side by side (no folder per object, which a file-backed server pays a
+    /// directory for); an object listed under the older NAME/RANDOM.age layout still pulls.
+    func testSmallFilesLieSideBySideAndAnObjectUnderTheOlderLayoutStillPulls() async throws {
+        var files: [RepositoryStore.FileToPush] = []
+        for (index, size) in [0, 1, 20_000].enumerated() {
+            let sha = try AgeCLI.writeRandom(file("small-\(index)"), size: size)
+            files.append(.init(name: "media/\(index)0a1b2c", path: file("small-\(index)"), sha256: sha))
+        }
+        let pushed = try await store.pushFiles(files, namespace: "media", parallel: 2)
+        for item in files {
+            let key = try XCTUnwrap(pushed[item.name]?.key)
+            let rest = String(key.dropFirst("prod/objects/".count))
+            XCTAssertTrue(key.hasPrefix("prod/objects/" + item.name + ".") && key.hasSuffix(".age") && rest.split(separator: "/").count == 2, key)
+            try await store.pull(name: item.name, to: file("back"), identities: identity)
+            XCTAssertEqual(try AgeCLI.sha256(file("back")), item.sha256)
+            try FileManager.default.removeItem(atPath: file("back"))
+        }
+
+        // A repository written before: the same object under media/ID/RANDOM.age, as its manifest lists it.
+        let name = files[2].name
+        let old = "prod/objects/" + name + "/" + UUID().uuidString.lowercased() + ".age"
+        try await raw.putObject(bucket: store.config.bucket, key: old, data: try await download(try XCTUnwrap(pushed[name]?.key)),
+                                contentType: "application/octet-stream")
+        try await store.updateManifest(namespace: "media") { $0.objects[name]?.key = old }
+        try await store.pull(name: name, to: file("back"), identities: identity)
+        XCTAssertEqual(try AgeCLI.sha256(file("back")), files[2].sha256)
+    }
+
     func testNamespacesHaveTheirOwnManifestsAndRemoveUnlistsBeforeDeleting() async throws {
         let dump = try await push("dumps/app.dump", size: 100)
         let wal = try await push("base/b1.tar", size: 100)
