@@ -132,17 +132,18 @@ final class S3Server: @unchecked Sendable {
     }
 
     /// Downloads a bucket (or prefix) into a directory with `aws s3 sync`. A sync that fails
-    /// only with `IncompleteRead` runs once more: under a loaded CI machine `rclone serve s3`
+    /// only with `IncompleteRead` runs again, up to 3 more times: under a loaded machine `rclone serve s3`
     /// has closed a GET mid-body while the CLI had ten downloads in flight. Sync is idempotent
     /// and the caller compares every checksum afterwards, so a truncated object still fails.
     func awsDownload(from url: String, to directory: String) throws {
         let arguments = ["s3", "sync", url, directory, "--only-show-errors"]
-        let first = awsResult(arguments)
-        if first.status == 0 { return }
-        guard first.stderr.contains("IncompleteRead") else {
-            throw HarnessError(description: "aws \(arguments.joined(separator: " ")) failed (\(first.status)): \(first.stderr)")
+        for attempt in 1...4 {
+            let result = awsResult(arguments)
+            if result.status == 0 { return }
+            guard result.stderr.contains("IncompleteRead"), attempt < 4 else {
+                throw HarnessError(description: "aws \(arguments.joined(separator: " ")) failed (\(result.status), attempt \(attempt)): \(result.stderr)")
+            }
         }
-        _ = try aws(arguments)
     }
 
     /// Uploads a directory tree with `aws s3 sync`, except empty files, which go one by one with
