@@ -132,16 +132,22 @@ final class S3Server: @unchecked Sendable {
     }
 
     /// Downloads a bucket (or prefix) into a directory with `aws s3 sync`. A sync that fails
-    /// only with `IncompleteRead` runs again, up to 3 more times: under a loaded machine `rclone serve s3`
-    /// has closed a GET mid-body while the CLI had ten downloads in flight. Sync is idempotent
+    /// only with `IncompleteRead` runs again, up to 3 more times, 1, 2 and 4 s apart: on a loaded
+    /// machine `rclone serve s3` (v1.75) has closed GETs of objects just put after 120 bytes of body
+    /// while the CLI had ten downloads in flight; the failure prints the server's log. Sync is idempotent
     /// and the caller compares every checksum afterwards, so a truncated object still fails.
     func awsDownload(from url: String, to directory: String) throws {
         let arguments = ["s3", "sync", url, directory, "--only-show-errors"]
+        var failures: [String] = []
         for attempt in 1...4 {
+            // Spaced out (1, 2, 4 s): four attempts back to back all failed once in CI.
+            if attempt > 1 { Thread.sleep(forTimeInterval: Double(1 << (attempt - 2))) }
             let result = awsResult(arguments)
             if result.status == 0 { return }
+            failures.append("attempt \(attempt): \(result.stderr)")
             guard result.stderr.contains("IncompleteRead"), attempt < 4 else {
-                throw HarnessError(description: "aws \(arguments.joined(separator: " ")) failed (\(result.status), attempt \(attempt)): \(result.stderr)")
+                let log = (try? String(contentsOfFile: workDir + "/server.log", encoding: .utf8)) ?? ""
+                throw HarnessError(description: "aws \(arguments.joined(separator: " ")) failed (\(result.status)):\n\(failures.joined(separator: "\n"))\nserver log (last 3000 bytes):\n\(log.suffix(3000))")
             }
         }
     }
