@@ -12,7 +12,7 @@ public enum InputMinimumCheck {
     /// in the runbook. A step skipped by its `when:` is checked too: the value is wrong either way.
     public static func check(_ runbook: Runbook, params: [String: Value], catalog: ActionCatalog) -> [Diagnostic] {
         let facts = RuleContext(catalog: catalog).facts(for: runbook)
-        return InputMinimumRule.uses(in: runbook, facts: facts).compactMap { use in
+        return InputMinimumRule.uses(facts).compactMap { use in
             guard let param = use.param, let value = params[param], case .int(let got) = value, got < use.minimum else { return nil }
             return .error(rule, "input \(Notes.quote(use.input)) of \(use.action) (step \(Notes.quote(use.step))) must be at least \(use.minimum), got \(got) from param \(Notes.quote(param))",
                           at: Notes.valueLocation(use.node), length: Notes.length(use.node))

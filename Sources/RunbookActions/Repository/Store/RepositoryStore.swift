@@ -383,14 +383,6 @@ public final class RepositoryStore: @unchecked Sendable {
     /// `2026-12-05T03:12:15Z`, what `ISO8601DateFormatter` writes by default, without creating
     /// one: an ICU formatter per pushed object was 15% of a media push's CPU.
     static func timestamp(_ date: Date = Date()) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func digits(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return digits(parts.tm_year + 1900, 4) + "-" + digits(parts.tm_mon + 1, 2) + "-" + digits(parts.tm_mday, 2) + "T"
-            + digits(parts.tm_hour, 2) + ":" + digits(parts.tm_min, 2) + ":" + digits(parts.tm_sec, 2) + "Z"
+        UTCTimestampText.format(date, milliseconds: false)
     }
 }

@@ -11,7 +11,7 @@ public struct InputMinimumRule: Rule {
 
     public func check(_ runbook: Runbook, in context: RuleContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        for use in Self.uses(in: runbook, facts: context.facts(for: runbook)) {
+        for use in Self.uses(context.facts(for: runbook)) {
             if let got = Int(use.node.scalar?.trimmingCharacters(in: .whitespaces) ?? ""), got < use.minimum {
                 out.append(.error(name, "input \(Notes.quote(use.input)) of \(use.action) must be at least \(use.minimum), got \(Notes.quote(use.node))",
                                   at: Notes.valueLocation(use.node), length: Notes.length(use.node)))
@@ -36,7 +36,7 @@ public struct InputMinimumRule: Rule {
         var param: String?
     }
 
-    static func uses(in runbook: Runbook, facts: RunbookFacts) -> [Use] {
+    static func uses(_ facts: RunbookFacts) -> [Use] {
         facts.knownCalls.flatMap { site, spec in
             site.call.inputs.compactMap { pair -> Use? in
                 guard let minimum = spec.input(pair.key)?.minimum, let text = pair.value.scalar else { return nil }
