@@ -63,7 +63,9 @@ final class HashingCopier: @unchecked Sendable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         defer { buffer.deallocate() }
         var total: Int64 = 0
-        var writeback = EarlyWriteback(descriptor: destination)
+        let writeback = EarlyWriteback(descriptor: destination)
+        // The caller closes `destination` once the outcome is delivered: no flush may run after.
+        defer { _ = writeback.finish() }
         while true {
             let n = read(source, buffer.baseAddress, bufferSize)
             if n == 0 { break }
@@ -84,6 +86,9 @@ final class HashingCopier: @unchecked Sendable {
             hasher.update(bufferPointer: chunk)
             total += Int64(n)
             writeback.wrote(upTo: total)
+        }
+        if let failed = writeback.finish() {
+            return Outcome(sha256: "", bytes: total, failure: "flushing the output: \(String(cString: strerror(failed)))")
         }
         let hex = HexText.lowercase(hasher.finalize())
         return Outcome(sha256: hex, bytes: total, failure: nil)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import RunbookActions
+import RunbookEngine
 import XCTest
 
 /// Partial files, the disk-full path and directory walks, on the real filesystem.
@@ -38,6 +39,22 @@ final class LocalFilesTests: XCTestCase {
         XCTAssertThrowsError(try Data(count: 4096).withUnsafeBytes { try file.write($0) }) { error in
             XCTAssertEqual("\(error)", "disk full while writing \(dir)/video.bin.partial (ENOSPC): No space left on device; "
                            + "removed \(dir)/video.bin.partial; nothing was put in place of \(dir)/video.bin")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
+    }
+
+    /// A background flush that failed (EIO from the disk) fails the commit: Linux reports a
+    /// writeback error to an open file once, so the final fsync alone could pass.
+    func testCommitFailsWhenABackgroundFlushFailed() throws {
+        let file = try PartialFile(finalPath: dir + "/dump.bin", flush: { _ in
+            errno = EIO
+            return -1
+        })
+        let piece = Data(count: 1 << 20)
+        for _ in 0..<Int(EarlyWriteback.flushStep >> 20) { try piece.withUnsafeBytes { try file.write($0) } }
+        XCTAssertThrowsError(try file.commit()) { error in
+            XCTAssertEqual("\(error)", "cannot fsync \(dir)/dump.bin.partial: Input/output error; "
+                           + "removed \(dir)/dump.bin.partial; nothing was put in place of \(dir)/dump.bin")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
     }

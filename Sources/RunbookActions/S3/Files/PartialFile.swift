@@ -9,19 +9,20 @@ final class PartialFile {
     let partialPath: String
     private var fd: Int32
     private(set) var bytesWritten: Int64 = 0
-    private var writeback: EarlyWriteback
+    private let writeback: EarlyWriteback
     private var committed = false
 
     static func partialPath(for path: String) -> String { path + ".partial" }
 
     /// Creates (or truncates a stale) `<path>.partial`, making parent directories as needed.
-    init(finalPath: String) throws {
+    /// `flush` is what `EarlyWriteback` runs in the background (`fdatasync`; tests make it fail).
+    init(finalPath: String, flush: @escaping EarlyWriteback.Flush = { fdatasync($0) }) throws {
         self.finalPath = finalPath
         self.partialPath = PartialFile.partialPath(for: finalPath)
         try LocalFiles.makeDirectories((finalPath as NSString).deletingLastPathComponent)
         fd = open(partialPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw LocalIOError(path: partialPath, operation: "create", code: errno) }
-        writeback = EarlyWriteback(descriptor: fd)
+        writeback = EarlyWriteback(descriptor: fd, flush: flush)
     }
 
     deinit { discard() }
@@ -42,6 +43,8 @@ final class PartialFile {
     /// by the caller (`LocalFiles.syncDirectory`), once per directory rather than per file.
     func commit() throws {
         guard fd >= 0 else { throw LocalIOError(path: partialPath, operation: "commit (already discarded)", code: EBADF) }
+        // A background flush's failure is reported here: fsync would not report it again.
+        if let failed = writeback.finish() { try fail("fsync", failed) }
         // ENOSPC can surface only at fsync or close on some filesystems: check both.
         if fsync(fd) != 0 { try fail("fsync", errno) }
         let closed = close(fd)
@@ -54,6 +57,7 @@ final class PartialFile {
     /// Closes and deletes the partial file; safe to call twice, a no-op after `commit`.
     func discard() {
         if fd >= 0 {
+            _ = writeback.finish()
             close(fd)
             fd = -1
         }
