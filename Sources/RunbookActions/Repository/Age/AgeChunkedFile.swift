@@ -61,20 +61,22 @@ struct AgeChunkedFile: Sendable {
     }
 
     /// Opens the sealed chunks in `sealed`, contiguous from chunk `first`, and returns their
-    /// plaintexts in order as one buffer (one hash update and one write for the whole range);
-    /// the file's last chunk is opened as the final one.
-    func open(_ sealed: UnsafeRawBufferPointer, firstChunk first: Int64) throws -> Data {
+    /// plaintexts in order; the file's last chunk is opened as the final one. They are not joined
+    /// into one buffer: a fresh 4 MiB buffer per range, filled by copying, cost a pull a tenth of
+    /// its CPU in copies and page faults (benchmarks/repository/README.md), and each chunk is
+    /// hashed and written as it is.
+    func open(_ sealed: UnsafeRawBufferPointer, firstChunk first: Int64) throws -> [Data] {
         let whole = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: sealed.baseAddress!), count: sealed.count, deallocator: .none)
-        let chunks = (whole.count + AgePayloadStream.sealedChunkSize - 1) / AgePayloadStream.sealedChunkSize
-        var plaintext = Data(capacity: whole.count - chunks * AgePayloadStream.tagSize)
+        var plaintexts: [Data] = []
+        plaintexts.reserveCapacity((whole.count + AgePayloadStream.sealedChunkSize - 1) / AgePayloadStream.sealedChunkSize)
         var start = 0, counter = first
         while start < whole.count {
             let end = min(start + AgePayloadStream.sealedChunkSize, whole.count)
-            plaintext.append(try open(whole[start..<end], counter: counter))
+            plaintexts.append(try open(whole[start..<end], counter: counter))
             start = end
             counter += 1
         }
-        return plaintext
+        return plaintexts
     }
 
     private func open(_ chunk: Data, counter: Int64) throws -> Data {

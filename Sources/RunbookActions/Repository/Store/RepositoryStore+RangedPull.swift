@@ -28,7 +28,7 @@ extension RepositoryStore {
     /// The first read, for the header: one with a single recipient is about 200 bytes.
     static let headerProbe = 64 << 10
 
-    /// Downloads and decrypts `entry`'s object, handing each range's plaintext, in order, to
+    /// Downloads and decrypts `entry`'s object, handing each chunk's plaintext, in order, to
     /// `hash` and `write`, which run on two threads at once (`TwoLanes`): they must not share
     /// state. Throws when a chunk does not authenticate at its position, the object is shorter
     /// than listed, or a range fails.
@@ -51,6 +51,8 @@ extension RepositoryStore {
                                       transform: { sealed, index in
                                           try sealed.withUnsafeReadableBytes { try file.open($0, firstChunk: groups[index].lowerBound) }
                                       },
-                                      sink: { (plain: Data) in try TwoLanes.run({ hash(plain) }, { try write(plain) }) })
+                                      sink: { (plain: [Data]) in
+                                          try TwoLanes.run({ plain.forEach(hash) }, { try plain.forEach(write) })
+                                      })
     }
 }

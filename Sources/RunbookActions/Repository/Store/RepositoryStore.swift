@@ -47,7 +47,12 @@ public final class RepositoryStore: @unchecked Sendable {
         // Looked up because Swift's Glibc module does not include <malloc.h>; -3 is glibc's M_MMAP_THRESHOLD.
         typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-        _ = unsafeBitCast(symbol, to: MallOpt.self)(-3, Int32(partSize / 4 * 3))
+        let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
+        _ = mallopt(-3, Int32(partSize / 4 * 3))
+        // -1 is M_TRIM_THRESHOLD. Setting the mmap threshold fixes the trim threshold at 128 KiB,
+        // so each freed range buffer of a pull (4 MiB, from an arena) was handed back to the system
+        // and the next one faulted in and zeroed again: 4-5% of a pull's CPU. 16 MiB keeps a few.
+        _ = mallopt(-1, 16 << 20)
     }()
 
     public func shutdown() async { await client.shutdown() }
