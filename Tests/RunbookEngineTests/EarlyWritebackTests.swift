@@ -16,11 +16,11 @@ final class EarlyWritebackTests: XCTestCase {
 
     /// Writes `mebibytes` MiB through a fresh file and its writeback; returns the writeback
     /// after `finish()` and what `finish()` said. The file stays open until then.
-    private func write(mebibytes: Int, flush: EarlyWriteback.Flush? = nil) throws -> (EarlyWriteback, Int32?) {
+    private func write(mebibytes: Int, flush: @escaping EarlyWriteback.Flush = EarlyWriteback.dataSync) throws -> (EarlyWriteback, Int32?) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         XCTAssertGreaterThanOrEqual(fd, 0)
         defer { close(fd) }
-        let writeback = flush.map { EarlyWriteback(descriptor: fd, flush: $0) } ?? EarlyWriteback(descriptor: fd)
+        let writeback = EarlyWriteback(descriptor: fd, flush: flush)
         let piece = [UInt8](repeating: 0x5a, count: 1 << 20)
         var total: Int64 = 0
         for _ in 0..<mebibytes {

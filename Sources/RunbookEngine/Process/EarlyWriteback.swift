@@ -22,8 +22,10 @@ public final class EarlyWriteback: @unchecked Sendable {
     /// How much is written between two background flushes.
     public static let flushStep: Int64 = 32 << 20
 
-    /// `fdatasync` by default; tests pass one that fails.
+    /// What a background flush runs on the descriptor; tests pass one that fails.
     public typealias Flush = @Sendable (Int32) -> Int32
+    /// The flush of real files: `fdatasync`.
+    public static let dataSync: Flush = { fdatasync($0) }
 
     let descriptor: Int32
     private let flush: Flush
@@ -36,7 +38,7 @@ public final class EarlyWriteback: @unchecked Sendable {
     private var flushFailure: Int32?
     private var completedFlushes = 0
 
-    public init(descriptor: Int32, flush: @escaping Flush = { fdatasync($0) }) {
+    public init(descriptor: Int32, flush: @escaping Flush = EarlyWriteback.dataSync) {
         self.descriptor = descriptor
         self.flush = flush
     }

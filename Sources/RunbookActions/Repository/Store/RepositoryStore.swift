@@ -42,7 +42,8 @@ public final class RepositoryStore: @unchecked Sendable {
     /// after the first free and serves later parts from per-thread arenas, which keep freed parts
     /// resident: a 1 GiB push peaked at 90-108 MiB; with this, 58-68 MiB (the price: page faults
     /// for each fresh part, about 0.3 s of system CPU per GiB). Process-wide, set once, at 6 MiB:
-    /// above the pull's ranges (about 4 MiB), which keep the allocator's default behaviour.
+    /// above the pull's ranges (about 4 MiB), which come from the arenas and, with the trim
+    /// threshold set below, stay there to be reused.
     private static let partsAreMapped: Void = {
         // Looked up because Swift's Glibc module does not include <malloc.h>; -3 is glibc's M_MMAP_THRESHOLD.
         typealias MallOpt = @convention(c) (Int32, Int32) -> Int32

@@ -15,8 +15,8 @@ final class PartialFile {
     static func partialPath(for path: String) -> String { path + ".partial" }
 
     /// Creates (or truncates a stale) `<path>.partial`, making parent directories as needed.
-    /// `flush` is what `EarlyWriteback` runs in the background (`fdatasync`; tests make it fail).
-    init(finalPath: String, flush: @escaping EarlyWriteback.Flush = { fdatasync($0) }) throws {
+    /// `flush` is what `EarlyWriteback` runs in the background (tests make it fail).
+    init(finalPath: String, flush: @escaping EarlyWriteback.Flush = EarlyWriteback.dataSync) throws {
         self.finalPath = finalPath
         self.partialPath = PartialFile.partialPath(for: finalPath)
         try LocalFiles.makeDirectories((finalPath as NSString).deletingLastPathComponent)
