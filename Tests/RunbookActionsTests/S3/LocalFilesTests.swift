@@ -33,6 +33,17 @@ final class LocalFilesTests: XCTestCase {
 
     /// /dev/full fails every write with ENOSPC: the partial (here a link to it) is removed
     /// and the message says so.
+    func testAWriteLargerThanOneSliceLandsWholeAndInOrder() throws {
+        // Three whole slices and a partial one, in one call: every byte in place, none twice.
+        var bytes = [UInt8](repeating: 0, count: 3 * PartialFile.writeSlice + 12_345)
+        for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: index &* 2_654_435_761 >> 7) }
+        let file = try PartialFile(finalPath: dir + "/large.bin")
+        try bytes.withUnsafeBytes { try file.write($0) }
+        XCTAssertEqual(file.bytesWritten, Int64(bytes.count))
+        try file.commit()
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/large.bin")), Data(bytes))
+    }
+
     func testDiskFullRemovesThePartialFile() throws {
         try FileManager.default.createSymbolicLink(atPath: dir + "/video.bin.partial", withDestinationPath: "/dev/full")
         let file = try PartialFile(finalPath: dir + "/video.bin")
