@@ -31,12 +31,12 @@ final class LocalFilesTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["a"])
     }
 
-    /// /dev/full fails every write with ENOSPC: the partial (here a link to it) is removed
-    /// and the message says so.
     func testAWriteLargerThanOneSliceLandsWholeAndInOrder() throws {
         // Three whole slices and a partial one, in one call: every byte in place, none twice.
+        // The bytes never repeat with the slice's period, so a slice written twice or out of
+        // order would not compare equal.
         var bytes = [UInt8](repeating: 0, count: 3 * PartialFile.writeSlice + 12_345)
-        for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: index &* 2_654_435_761 >> 7) }
+        for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: (index &* 2_654_435_761) >> 13) }
         let file = try PartialFile(finalPath: dir + "/large.bin")
         try bytes.withUnsafeBytes { try file.write($0) }
         XCTAssertEqual(file.bytesWritten, Int64(bytes.count))
@@ -44,6 +44,8 @@ final class LocalFilesTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/large.bin")), Data(bytes))
     }
 
+    /// /dev/full fails every write with ENOSPC: the partial (here a link to it) is removed
+    /// and the message says so.
     func testDiskFullRemovesThePartialFile() throws {
         try FileManager.default.createSymbolicLink(atPath: dir + "/video.bin.partial", withDestinationPath: "/dev/full")
         let file = try PartialFile(finalPath: dir + "/video.bin")
