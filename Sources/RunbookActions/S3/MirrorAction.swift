@@ -17,7 +17,7 @@ public struct MirrorAction: ExecutableAction {
                       "Delete objects or files that exist only at the destination, after every copy succeeded; refused when the source is empty"),
             S3ActionSupport.parallelInput,
             InputSpec("manifest", .path,
-                      "Write a JSON manifest (key, size, etag, sha256 per object) here; an existing one also proves unchanged files on a re-run"),
+                      "Write a JSON manifest (key, size, etag, sha256 per object) here; an existing one also proves unchanged files on a re-run. Without one, no sha256 is computed: a download is checked by its size and, where the ETag is a plain MD5, by its MD5"),
         ],
         outputs: [
             OutputSpec("objects", "Objects in the source"),

@@ -71,7 +71,7 @@ public struct VerifyManifestCheck: ExecutableAction {
                     let found = Dictionary(objects.map { (String($0.key.dropFirst(prefix.count)), $0.size) },
                                            uniquingKeysWith: { a, _ in a })
                     return try await verify(manifest, found: found, r) { entry in
-                        try await client.hashObject(bucket: bucket, key: prefix + entry.key).sha256
+                        try await client.sha256OfObject(bucket: bucket, key: prefix + entry.key)
                     }
                 }
             case .directory(let path):

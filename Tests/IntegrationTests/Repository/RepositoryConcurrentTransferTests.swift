@@ -140,6 +140,46 @@ extension RepositoryStoreTests {
         XCTAssertFalse(FileManager.default.fileExists(atPath: destination + ".partial"), "no partial file")
     }
 
+    /// s3.mirror's download of a large object checks the MD5 of what came down against the ETag
+    /// the listing gave, whether or not it also computes the SHA-256 (a mirror that writes no
+    /// manifest does not): an object replaced, at the same size, since the listing is refused, and
+    /// neither the file nor its partial remains. With the current ETag it comes down whole.
+    func testARangedMirrorDownloadOfAnObjectReplacedSinceTheListingIsRefusedByItsMD5() async throws {
+        let bucket = store.config.bucket, key = "media/replaced.bin", size = 33 * 1_048_576
+        XCTAssertGreaterThanOrEqual(Int64(size), RangedReads.threshold, "the download must go through ranged GETs")
+        try await raw.putObject(bucket: bucket, key: key, data: Data(repeating: 1, count: size), contentType: "application/octet-stream")
+        let listing = try await raw.listObjects(bucket: bucket, prefix: key)
+        let listed = try XCTUnwrap(listing.first)
+        // No two 4 MiB ranges alike, so a range out of place would not compare equal.
+        let replacement = Data((0..<size).map { UInt8(truncatingIfNeeded: $0 ^ $0 >> 8 ^ $0 >> 22) })
+        try await raw.putObject(bucket: bucket, key: key, data: replacement, contentType: "application/octet-stream")
+        let replacementMD5 = AgeCLI.hex(Insecure.MD5.hash(data: replacement))
+        XCTAssertNotEqual(listed.etag, replacementMD5)
+
+        let destination = file("replaced.bin")
+        for computesSHA256 in [false, true] {
+            do {
+                let fetched = try await raw.download(bucket: bucket, key: key, to: destination, size: listed.size,
+                                                     listedETag: listed.etag, sha256: computesSHA256)
+                XCTFail("a download whose content does not match the listed ETag succeeded: \(fetched)")
+            } catch S3Error.integrity(let message) {
+                XCTAssertEqual(message, "s3://\(bucket)/\(key): the content's MD5 \(replacementMD5) does not match its ETag \(listed.etag)")
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: destination), "no destination file (sha256: \(computesSHA256))")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: destination + ".partial"), "no partial file (sha256: \(computesSHA256))")
+        }
+
+        let relisting = try await raw.listObjects(bucket: bucket, prefix: key)
+        let current = try XCTUnwrap(relisting.first)
+        let unhashed = try await raw.download(bucket: bucket, key: key, to: destination, size: current.size,
+                                              listedETag: current.etag, sha256: false)
+        XCTAssertNil(unhashed.sha256, "no SHA-256 was asked for")
+        XCTAssertTrue(try Data(contentsOf: URL(fileURLWithPath: destination)) == replacement, "the replacement came down byte for byte")
+        let hashed = try await raw.download(bucket: bucket, key: key, to: destination, size: current.size,
+                                            listedETag: current.etag, sha256: true)
+        XCTAssertEqual(hashed.sha256, AgeCLI.hex(SHA256.hash(data: replacement)))
+    }
+
     /// `transfer` must fail because the object ends before the ranges asked for do: a range that
     /// came short, or one past the end (416), naming the object; any other outcome fails the test.
     func assertRangesRunOut(naming object: String, _ transfer: () async throws -> Void,

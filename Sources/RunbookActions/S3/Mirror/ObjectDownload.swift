@@ -3,11 +3,13 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 
-/// What came down: its size and SHA-256, and the ETag the server sent with it.
+/// What came down: its size, the ETag the server sent with it, and its SHA-256 when asked for.
 struct FetchedObject: Sendable {
     var size: Int64
     var etag: String
-    var sha256: String
+    /// Nil unless the download was asked to compute it: only a manifest records it, and it costs
+    /// a second hash over every byte beside the MD5 that the ETag check needs anyway.
+    var sha256: String?
 }
 
 extension S3Client {
@@ -16,15 +18,18 @@ extension S3Client {
     /// file is removed. A dropped connection or server error restarts the download.
     /// When the listing gave the object's `size` and it is large, it comes down as concurrent
     /// ranged GETs written in order (`listedETag` then stands for the response's ETag).
-    func download(bucket: String, key: String, to path: String, size: Int64? = nil, listedETag: String? = nil) async throws -> FetchedObject {
+    /// `sha256`: also compute the content's SHA-256 (for a manifest).
+    func download(bucket: String, key: String, to path: String, size: Int64? = nil, listedETag: String? = nil,
+                  sha256: Bool = true) async throws -> FetchedObject {
         try await withTransientRetry {
             let file = try PartialFile(finalPath: path)
             do {
                 let fetched: FetchedObject
                 if let size, size >= RangedReads.threshold {
-                    fetched = try await self.fetchInRanges(bucket: bucket, key: key, size: size, etag: listedETag ?? "", into: file)
+                    fetched = try await self.fetchInRanges(bucket: bucket, key: key, size: size, etag: listedETag ?? "",
+                                                           sha256: sha256, into: file)
                 } else {
-                    fetched = try await self.fetch(bucket: bucket, key: key) { try file.write($0) }
+                    fetched = try await self.fetch(bucket: bucket, key: key, sha256: sha256) { try file.write($0) }
                 }
                 try file.commit()
                 return fetched
@@ -35,26 +40,31 @@ extension S3Client {
         }
     }
 
-    /// Streams an object through SHA-256 and MD5 without keeping it anywhere.
-    func hashObject(bucket: String, key: String) async throws -> FetchedObject {
+    /// The SHA-256 of an object's content, streamed (and checked against an MD5 ETag) without
+    /// keeping it anywhere.
+    func sha256OfObject(bucket: String, key: String) async throws -> String {
         try await withTransientRetry {
-            try await self.fetch(bucket: bucket, key: key) { _ in }
+            let fetched = try await self.fetch(bucket: bucket, key: key, sha256: true) { _ in }
+            guard let sha256 = fetched.sha256 else { preconditionFailure("fetch asked for the SHA-256 returned none") }
+            return sha256
         }
     }
 
     /// GetObject, handing each received chunk to `sink` (one chunk in memory at a time:
     /// the HTTP client reads more from the socket only after `sink` returns).
-    private func fetch(bucket: String, key: String,
+    private func fetch(bucket: String, key: String, sha256 wantsSHA256: Bool,
                        sink: (UnsafeRawBufferPointer) throws -> Void) async throws -> FetchedObject {
         let response = try await getObject(bucket: bucket, key: key)
         let etag = ETag.normalize(response.headers.first(name: "etag") ?? "")
         let announced = response.headers.first(name: "content-length").flatMap { Int64($0) }
-        var hasher = ContentHasher()
+        var sha: SHA256? = wantsSHA256 ? SHA256() : nil, md5 = Insecure.MD5(), count: Int64 = 0
         do {
             for try await chunk in response.body {
                 try chunk.withUnsafeReadableBytes { bytes in
                     try sink(bytes)
-                    hasher.update(bytes)
+                    sha?.update(bufferPointer: bytes)
+                    md5.update(bufferPointer: bytes)
+                    count += Int64(bytes.count)
                 }
             }
         } catch let error as LocalIOError {
@@ -66,19 +76,21 @@ extension S3Client {
             throw S3Error.interrupted(endpoint: endpoint.description, operation: "GetObject s3://\(bucket)/\(key)",
                                       reason: S3Client.describeNetworkError(error))
         }
-        return try checked(bucket: bucket, key: key, hasher.finalize(), count: hasher.count, announced: announced, etag: etag)
+        return try checked(bucket: bucket, key: key, (sha?.finalize().hex, md5.finalize().hex), count: count, announced: announced, etag: etag)
     }
 
     /// `fetch` for a large object of known size: concurrent ranged GETs, written to `file` in
-    /// order while SHA-256 and MD5 run beside the write, each on a thread of its own a few ranges
-    /// behind the download (`PieceLanes`); MD5 alone is the longest of the three.
-    private func fetchInRanges(bucket: String, key: String, size: Int64, etag: String, into file: PartialFile) async throws -> FetchedObject {
+    /// order while MD5 (and SHA-256 when asked for) run beside the write, each on a thread of its
+    /// own a few ranges behind the download (`PieceLanes`); MD5 alone is the longest lane.
+    private func fetchInRanges(bucket: String, key: String, size: Int64, etag: String, sha256 wantsSHA256: Bool,
+                               into file: PartialFile) async throws -> FetchedObject {
         var sha = SHA256(), md5 = Insecure.MD5(), count: Int64 = 0
-        let lanes = PieceLanes<ByteBuffer>(backlog: RangedReads.laneBacklog, lanes: [
+        var work: [(ByteBuffer) throws -> Void] = [
             { buffer in try buffer.withUnsafeReadableBytes { try file.write($0) } },
-            { buffer in buffer.withUnsafeReadableBytes { sha.update(bufferPointer: $0) } },
             { buffer in buffer.withUnsafeReadableBytes { md5.update(bufferPointer: $0) } },
-        ])
+        ]
+        if wantsSHA256 { work.append { buffer in buffer.withUnsafeReadableBytes { sha.update(bufferPointer: $0) } } }
+        let lanes = PieceLanes<ByteBuffer>(backlog: RangedReads.laneBacklog, lanes: work)
         do {
             try await readInRanges(bucket: bucket, key: key, size: size) { buffer in
                 count += Int64(buffer.readableBytes)
@@ -90,11 +102,12 @@ extension S3Client {
             await lanes.drain()
             throw error
         }
-        return try checked(bucket: bucket, key: key, (sha.finalize().hex, md5.finalize().hex), count: count, announced: size, etag: etag)
+        return try checked(bucket: bucket, key: key, (wantsSHA256 ? sha.finalize().hex : nil, md5.finalize().hex), count: count,
+                           announced: size, etag: etag)
     }
 
     /// The size and (for an MD5 ETag) the content as announced, or an integrity error.
-    private func checked(bucket: String, key: String, _ digests: (sha256: String, md5: String), count: Int64,
+    private func checked(bucket: String, key: String, _ digests: (sha256: String?, md5: String), count: Int64,
                          announced: Int64?, etag: String) throws -> FetchedObject {
         let (sha256, md5) = digests
         if let announced, announced != count {

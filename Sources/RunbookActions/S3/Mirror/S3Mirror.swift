@@ -69,8 +69,22 @@ struct S3Mirror {
     }
 
     private struct Outcome: Sendable {
-        var entry: ManifestEntry
+        var key: String
+        var size: Int64
         var copied: Bool
+        /// Nil for a download when no manifest is written: its SHA-256 was not computed.
+        var entry: ManifestEntry?
+
+        init(_ entry: ManifestEntry, copied: Bool) {
+            self.init(key: entry.key, size: entry.size, copied: copied, entry: entry)
+        }
+
+        init(key: String, size: Int64, copied: Bool, entry: ManifestEntry?) {
+            self.key = key
+            self.size = size
+            self.copied = copied
+            self.entry = entry
+        }
     }
 
     func run(from: MirrorLocation, to: MirrorLocation) async throws -> MirrorSummary {
@@ -116,14 +130,18 @@ struct S3Mirror {
                     let digest = try await S3Client.digest(path, size: item.size,
                                                            partSizes: ContentMatch.partSizesToTry(remoteSize: item.size, remoteETag: etag))
                     if ContentMatch.same(local: digest, remoteSize: item.size, remoteETag: etag, hint: hints[item.key]) {
-                        return Outcome(entry: ManifestEntry(key: item.key, size: item.size, etag: etag, sha256: digest.sha256), copied: false)
+                        return Outcome(ManifestEntry(key: item.key, size: item.size, etag: etag, sha256: digest.sha256), copied: false)
                     }
                 }
-                let fetched = try await client.download(bucket: bucket, key: prefix + item.key, to: path, size: item.size, listedETag: item.etag)
-                return Outcome(entry: ManifestEntry(key: item.key, size: fetched.size, etag: fetched.etag, sha256: fetched.sha256), copied: true)
+                // Without a manifest nothing reads a SHA-256: the download checks the MD5 against the ETag only.
+                let fetched = try await client.download(bucket: bucket, key: prefix + item.key, to: path, size: item.size,
+                                                        listedETag: item.etag, sha256: keepsManifest)
+                return Outcome(key: item.key, size: fetched.size, copied: true, entry: fetched.sha256.map {
+                    ManifestEntry(key: item.key, size: fetched.size, etag: fetched.etag, sha256: $0)
+                })
             } onResult: { outcome in
                 record(outcome, into: &summary, &entries)
-                if outcome.copied { touchedDirectories.insert(((directory + "/" + outcome.entry.key) as NSString).deletingLastPathComponent) }
+                if outcome.copied { touchedDirectories.insert(((directory + "/" + outcome.key) as NSString).deletingLastPathComponent) }
             }
         } catch {
             throw MirrorFailure.wrap(error, progress: summary)
@@ -183,12 +201,12 @@ struct S3Mirror {
                     let d = try await S3Client.digest(path, size: item.size,
                                                       partSizes: ContentMatch.partSizesToTry(remoteSize: item.size, remoteETag: etag))
                     if ContentMatch.same(local: d, remoteSize: item.size, remoteETag: etag, hint: hints[item.key]) {
-                        return Outcome(entry: ManifestEntry(key: item.key, size: item.size, etag: etag, sha256: d.sha256), copied: false)
+                        return Outcome(ManifestEntry(key: item.key, size: item.size, etag: etag, sha256: d.sha256), copied: false)
                     }
                     digest = d
                 }
                 let uploaded = try await client.upload(file: path, size: item.size, digest: digest, bucket: bucket, key: prefix + item.key)
-                return Outcome(entry: ManifestEntry(key: item.key, size: item.size, etag: uploaded.etag, sha256: uploaded.sha256), copied: true)
+                return Outcome(ManifestEntry(key: item.key, size: item.size, etag: uploaded.etag, sha256: uploaded.sha256), copied: true)
             } onResult: { record($0, into: &summary, &entries) }
             if options.remove, !extras.isEmpty {
                 try await client.deleteObjects(bucket: bucket, keys: extras.map { prefix + $0 })
@@ -223,6 +241,8 @@ struct S3Mirror {
         throw MirrorRefusal(description: "refusing to mirror: the source \(source) is empty, and remove: true would delete all \(extras) entries at \(destination); nothing was changed")
     }
 
+    private var keepsManifest: Bool { options.manifestPath != nil }
+
     private var manifestExclusion: Set<String> {
         guard let path = options.manifestPath else { return [] }
         let absolute = S3Mirror.absolute(path)
@@ -248,14 +268,14 @@ struct S3Mirror {
     }
 
     private func record(_ outcome: Outcome, into summary: inout MirrorSummary, _ entries: inout [ManifestEntry]) {
-        entries.append(outcome.entry)
+        if let entry = outcome.entry { entries.append(entry) }
         if outcome.copied {
             summary.copied += 1
-            summary.bytesCopied += outcome.entry.size
+            summary.bytesCopied += outcome.size
         } else {
             summary.skipped += 1
         }
-        let done = entries.count
+        let done = summary.copied + summary.skipped
         if summary.objects >= 20, done % max(1, summary.objects / 10) == 0, done < summary.objects {
             log("\(done) of \(summary.objects) objects done (\(summary.copied) copied, \(summary.skipped) unchanged)")
         }
