@@ -1,5 +1,5 @@
 import Foundation
-import RunbookActions
+@testable import RunbookActions
 import RunbookCore
 import RunbookEngine
 import XCTest
@@ -119,6 +119,58 @@ final class S3Scenarios {
         XCTAssertTrue(record.events.contains { $0.0 == "s3.mirror.removed" }, "each removal is audited")
 
         assertNoSecret(in: record)
+    }
+
+    // MARK: - A large object replaced after the listing
+
+    /// A large object comes down as concurrent ranged GETs, each sent with If-Match on the listed
+    /// ETag. One replaced (at the same size) since the listing must not come down spliced from two
+    /// versions, nor as the new content under the old ETag. SeaweedFS honours If-Match: the first
+    /// range is refused, and the object comes down again as it is now, with its new ETag.
+    /// rclone serve s3 ignores If-Match; its plain-MD5 ETag catches the change once everything has
+    /// come down, and no file or partial file remains.
+    func objectReplacedSinceTheListingIsNotSpliced() async throws {
+        let bucket = "media-replaced", key = "clips/video.bin", size = 40 * 1_048_576
+        _ = try server.aws(["s3", "mb", "s3://\(bucket)"])
+        try S3TestData.writeRandomFile(scratch + "/old/video.bin", bytes: size)
+        try S3TestData.writeRandomFile(scratch + "/new/video.bin", bytes: size)
+        _ = try server.aws(["s3", "cp", scratch + "/old/video.bin", "s3://\(bucket)/\(key)", "--only-show-errors"])
+        let connection = try S3Connection(target: S3Target(endpoint: server.endpoint, accessKey: .literal(server.accessKey),
+                                                           secretKey: .literal(server.secretKey)), secrets: [:])
+        let client = S3Client(connection: connection)
+        do {
+            let listing = try await client.listObjects(bucket: bucket, prefix: key)
+            let listed = try XCTUnwrap(listing.first)
+            XCTAssertGreaterThanOrEqual(listed.size, RangedReads.threshold, "the download must go through ranged GETs")
+            _ = try server.aws(["s3", "cp", scratch + "/new/video.bin", "s3://\(bucket)/\(key)", "--only-show-errors"])
+            let currentETag = try server.awsETag(bucket: bucket, key: key)
+            XCTAssertNotEqual(currentETag, listed.etag)
+
+            let destination = scratch + "/replaced/video.bin"
+            try FileManager.default.createDirectory(atPath: scratch + "/replaced", withIntermediateDirectories: true)
+            switch server.kind {
+            case .seaweedfs:
+                XCTAssertEqual(ETag.kind(listed.etag), .multipart(String(listed.etag.prefix(32)), parts: 5),
+                               "the aws CLI's 8 MiB parts: no MD5 to check, If-Match is the only guard")
+                let fetched = try await client.download(bucket: bucket, key: key, to: destination, size: listed.size, listedETag: listed.etag)
+                XCTAssertEqual(fetched.etag, currentETag, "the version that came down is named by its own ETag")
+                XCTAssertEqual(try S3TestData.checksums(scratch + "/replaced"), try S3TestData.checksums(scratch + "/new"),
+                               "the current version, byte for byte")
+            case .rclone:
+                do {
+                    let fetched = try await client.download(bucket: bucket, key: key, to: destination, size: listed.size, listedETag: listed.etag)
+                    XCTFail("an object replaced since the listing came down under the listed ETag: \(fetched)")
+                } catch let error as S3Error {
+                    XCTAssertEqual("\(error)", "s3://\(bucket)/\(key): the content's MD5 \(currentETag) does not match its ETag \(listed.etag)")
+                }
+                XCTAssertFalse(FileManager.default.fileExists(atPath: destination), "no file")
+                XCTAssertFalse(FileManager.default.fileExists(atPath: destination + ".partial"), "no partial file")
+            }
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
     }
 
     // MARK: - Errors

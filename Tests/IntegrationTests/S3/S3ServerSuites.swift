@@ -62,6 +62,9 @@ final class SeaweedFSTests: XCTestCase {
     func testVerifyManifestFindsChanges() async throws { try await Self.fixture.scenarios(self).verifyManifestFindsChanges() }
     func testChecks() async throws { try await Self.fixture.scenarios(self).checks() }
     func testPrefixesAndTheEmptySourceGuard() async throws { try await Self.fixture.scenarios(self).prefixesAndTheEmptySourceGuard() }
+    func testAnObjectReplacedSinceTheListingIsNotSpliced() async throws {
+        try await Self.fixture.scenarios(self).objectReplacedSinceTheListingIsNotSpliced()
+    }
 }
 
 /// The same suite against `rclone serve s3`, a second, independent S3 implementation whose
@@ -83,6 +86,9 @@ final class RcloneS3Tests: XCTestCase {
     func testVerifyManifestFindsChanges() async throws { try await Self.fixture.scenarios(self).verifyManifestFindsChanges() }
     func testChecks() async throws { try await Self.fixture.scenarios(self).checks() }
     func testPrefixesAndTheEmptySourceGuard() async throws { try await Self.fixture.scenarios(self).prefixesAndTheEmptySourceGuard() }
+    func testAnObjectReplacedSinceTheListingIsNotSpliced() async throws {
+        try await Self.fixture.scenarios(self).objectReplacedSinceTheListingIsNotSpliced()
+    }
 }
 
 /// An endpoint where nothing listens: the error names it, and no file appears.

@@ -19,6 +19,8 @@ public enum S3Error: Error, CustomStringConvertible, Sendable {
     case badResponse(endpoint: String, operation: String, reason: String)
     /// What arrived is not what was announced (size or checksum).
     case integrity(String)
+    /// A ranged read's If-Match failed: the object is no longer the version listed (`etag`).
+    case changedSinceListed(bucket: String, key: String, etag: String)
 
     public var description: String {
         switch self {
@@ -43,6 +45,8 @@ public enum S3Error: Error, CustomStringConvertible, Sendable {
             return "S3 endpoint \(endpoint) sent an unusable reply to \(operation): \(reason)"
         case .integrity(let what):
             return what
+        case .changedSinceListed(let bucket, let key, let etag):
+            return "s3://\(bucket)/\(key) was replaced while it was being copied: it is no longer the version listed (ETag \(etag)); nothing was written for it, and a re-run copies its current version"
         }
     }
 

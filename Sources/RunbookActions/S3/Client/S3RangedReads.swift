@@ -27,11 +27,14 @@ extension S3Client {
     /// and waiting for an earlier one). A range that arrives short, or a failure of any range,
     /// throws after the other requests were cancelled; `sink` has then received a prefix only.
     /// A dropped connection or server error retries that range alone.
+    /// `ifMatch`: the ETag every range must come from (sent as If-Match), so that an object
+    /// replaced part way is refused rather than spliced from two versions; servers that ignore
+    /// If-Match (rclone serve s3) answer regardless.
     func readInRanges(bucket: String, key: String, size: Int64, rangeSize: Int = RangedReads.rangeSize,
-                      concurrency: Int = RangedReads.concurrency,
+                      concurrency: Int = RangedReads.concurrency, ifMatch: String? = nil,
                       sink: (ByteBuffer) async throws -> Void) async throws {
         try await readInRanges(bucket: bucket, key: key, RangedReads.ranges(size: size, rangeSize: rangeSize),
-                               concurrency: concurrency, transform: { buffer, _ in buffer }, sink: sink)
+                               concurrency: concurrency, ifMatch: ifMatch, transform: { buffer, _ in buffer }, sink: sink)
     }
 
     /// `readInRanges` over the given `ranges`, each turned by `transform` (with its index) in the
@@ -39,6 +42,7 @@ extension S3Client {
     /// independent chunks, say); `sink` still receives the results strictly in order. At most
     /// `concurrency` ranges' results are in memory at once.
     func readInRanges<Piece: Sendable>(bucket: String, key: String, _ ranges: [ClosedRange<Int64>], concurrency: Int,
+                                       ifMatch: String? = nil,
                                        transform: @escaping @Sendable (ByteBuffer, Int) throws -> Piece,
                                        sink: (Piece) async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: (Int, Piece).self) { group in
@@ -47,7 +51,9 @@ extension S3Client {
             func launch() {
                 let index = launched, range = ranges[index]
                 group.addTask {
-                    let buffer = try await self.withTransientRetry { try await self.readRange(bucket: bucket, key: key, range) }
+                    let buffer = try await self.withTransientRetry {
+                        try await self.readRange(bucket: bucket, key: key, range, ifMatch: ifMatch)
+                    }
                     return (index, try transform(buffer, index))
                 }
                 launched += 1
@@ -67,10 +73,11 @@ extension S3Client {
 
     /// One ranged GET, read whole; it must be exactly the range asked for. The body is gathered
     /// on the event loop (`RangeBodyCollector`), so the socket is read without waiting for this task.
-    private func readRange(bucket: String, key: String, _ range: ClosedRange<Int64>) async throws -> ByteBuffer {
+    private func readRange(bucket: String, key: String, _ range: ClosedRange<Int64>, ifMatch: String?) async throws -> ByteBuffer {
         let operation = "GetObject s3://\(bucket)/\(key) bytes \(range.lowerBound)-\(range.upperBound)"
-        let request = S3Request(method: .GET, bucket: bucket, key: key,
-                                headers: [("range", "bytes=\(range.lowerBound)-\(range.upperBound)")], operation: operation)
+        var headers = [("range", "bytes=\(range.lowerBound)-\(range.upperBound)")]
+        if let ifMatch, !ifMatch.isEmpty { headers.append(("if-match", "\"\(ifMatch)\"")) }
+        let request = S3Request(method: .GET, bucket: bucket, key: key, headers: headers, operation: operation)
         let expected = Int(range.count)
         // The reply must start where the range does: 206 says so, and so does a Content-Range from
         // there (rclone serve s3 answers ranges with 200 and a Content-Range). A 200 without one is
@@ -96,6 +103,9 @@ extension S3Client {
         } catch {
             if Task.isCancelled { throw CancellationError() }
             throw S3Error.interrupted(endpoint: endpoint.description, operation: operation, reason: S3Client.describeNetworkError(error))
+        }
+        if received.head.status == .preconditionFailed, let ifMatch {
+            throw S3Error.changedSinceListed(bucket: bucket, key: key, etag: ifMatch)
         }
         guard (200..<300).contains(Int(received.head.status.code)) else {
             let reply = HTTPClientResponse(status: received.head.status, headers: received.head.headers, body: .bytes(received.body))

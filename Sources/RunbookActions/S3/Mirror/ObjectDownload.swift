@@ -17,10 +17,22 @@ extension S3Client {
     /// MD5 when the ETag is one), fsyncs and renames into place. On any failure the partial
     /// file is removed. A dropped connection or server error restarts the download.
     /// When the listing gave the object's `size` and it is large, it comes down as concurrent
-    /// ranged GETs written in order (`listedETag` then stands for the response's ETag).
+    /// ranged GETs written in order (`listedETag` then stands for the response's ETag, and every
+    /// range must come from that version: If-Match). An object replaced since the listing comes
+    /// down once more as it is now; replaced again meanwhile, it fails (`changedSinceListed`).
     /// `sha256`: also compute the content's SHA-256 (for a manifest).
     func download(bucket: String, key: String, to path: String, size: Int64? = nil, listedETag: String? = nil,
                   sha256: Bool = true) async throws -> FetchedObject {
+        do {
+            return try await download(bucket: bucket, key: key, to: path, asListed: size, etag: listedETag, sha256: sha256)
+        } catch S3Error.changedSinceListed {
+            let current = try await headObject(bucket: bucket, key: key)
+            return try await download(bucket: bucket, key: key, to: path, asListed: current.size, etag: current.etag, sha256: sha256)
+        }
+    }
+
+    private func download(bucket: String, key: String, to path: String, asListed size: Int64?, etag listedETag: String?,
+                          sha256: Bool) async throws -> FetchedObject {
         try await withTransientRetry {
             let file = try PartialFile(finalPath: path)
             do {
@@ -92,7 +104,7 @@ extension S3Client {
         if wantsSHA256 { work.append { buffer in buffer.withUnsafeReadableBytes { sha.update(bufferPointer: $0) } } }
         let lanes = PieceLanes<ByteBuffer>(backlog: RangedReads.laneBacklog, lanes: work)
         do {
-            try await readInRanges(bucket: bucket, key: key, size: size) { buffer in
+            try await readInRanges(bucket: bucket, key: key, size: size, ifMatch: Self.ifMatch(for: etag)) { buffer in
                 count += Int64(buffer.readableBytes)
                 try await lanes.submit(buffer)
             }
@@ -104,6 +116,16 @@ extension S3Client {
         }
         return try checked(bucket: bucket, key: key, (wantsSHA256 ? sha.finalize().hex : nil, md5.finalize().hex), count: count,
                            announced: size, etag: etag)
+    }
+
+    /// The listed ETag to send as If-Match: an MD5 or multipart one only. Those are lowercase hex
+    /// on every server we know, so the normalized form we keep is the server's own; an opaque
+    /// ETag might differ from it in case and would fail every range.
+    static func ifMatch(for etag: String) -> String? {
+        switch ETag.kind(etag) {
+        case .md5, .multipart: return ETag.normalize(etag)
+        case .opaque: return nil
+        }
     }
 
     /// The size and (for an MD5 ETag) the content as announced, or an integrity error.
