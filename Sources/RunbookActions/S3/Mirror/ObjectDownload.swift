@@ -13,8 +13,8 @@ struct FetchedObject: Sendable {
 }
 
 extension S3Client {
-    /// Streams an object into `<path>.partial`, hashing as it goes, checks the size (and the
-    /// MD5 when the ETag is one), fsyncs and renames into place. On any failure the partial
+    /// Streams an object into `<path>.partial`, checks the size (and the MD5 when the ETag is
+    /// one), fsyncs and renames into place. On any failure the partial
     /// file is removed. A dropped connection or server error restarts the download.
     /// When the listing gave the object's `size` and it is large, it comes down as concurrent
     /// ranged GETs written in order (`listedETag` then stands for the response's ETag, and every
@@ -69,13 +69,13 @@ extension S3Client {
         let response = try await getObject(bucket: bucket, key: key)
         let etag = ETag.normalize(response.headers.first(name: "etag") ?? "")
         let announced = response.headers.first(name: "content-length").flatMap { Int64($0) }
-        var sha: SHA256? = wantsSHA256 ? SHA256() : nil, md5 = Insecure.MD5(), count: Int64 = 0
+        var sha: SHA256? = wantsSHA256 ? SHA256() : nil, md5 = Self.md5ToCheck(etag), count: Int64 = 0
         do {
             for try await chunk in response.body {
                 try chunk.withUnsafeReadableBytes { bytes in
                     try sink(bytes)
                     sha?.update(bufferPointer: bytes)
-                    md5.update(bufferPointer: bytes)
+                    md5?.update(bufferPointer: bytes)
                     count += Int64(bytes.count)
                 }
             }
@@ -88,19 +88,17 @@ extension S3Client {
             throw S3Error.interrupted(endpoint: endpoint.description, operation: "GetObject s3://\(bucket)/\(key)",
                                       reason: S3Client.describeNetworkError(error))
         }
-        return try checked(bucket: bucket, key: key, (sha?.finalize().hex, md5.finalize().hex), count: count, announced: announced, etag: etag)
+        return try checked(bucket: bucket, key: key, (sha?.finalize().hex, md5?.finalize().hex), count: count, announced: announced, etag: etag)
     }
 
     /// `fetch` for a large object of known size: concurrent ranged GETs, written to `file` in
-    /// order while MD5 (and SHA-256 when asked for) run beside the write, each on a thread of its
-    /// own a few ranges behind the download (`PieceLanes`); MD5 alone is the longest lane.
+    /// order while the hashes run beside the write, each on a thread of its own a few ranges
+    /// behind the download (`PieceLanes`); MD5 alone is the longest lane.
     private func fetchInRanges(bucket: String, key: String, size: Int64, etag: String, sha256 wantsSHA256: Bool,
                                into file: PartialFile) async throws -> FetchedObject {
-        var sha = SHA256(), md5 = Insecure.MD5(), count: Int64 = 0
-        var work: [(ByteBuffer) throws -> Void] = [
-            { buffer in try buffer.withUnsafeReadableBytes { try file.write($0) } },
-            { buffer in buffer.withUnsafeReadableBytes { md5.update(bufferPointer: $0) } },
-        ]
+        var sha = SHA256(), md5 = Self.md5ToCheck(etag), count: Int64 = 0
+        var work: [(ByteBuffer) throws -> Void] = [{ buffer in try buffer.withUnsafeReadableBytes { try file.write($0) } }]
+        if md5 != nil { work.append { buffer in buffer.withUnsafeReadableBytes { md5?.update(bufferPointer: $0) } } }
         if wantsSHA256 { work.append { buffer in buffer.withUnsafeReadableBytes { sha.update(bufferPointer: $0) } } }
         let lanes = PieceLanes<ByteBuffer>(backlog: RangedReads.laneBacklog, lanes: work)
         do {
@@ -114,8 +112,15 @@ extension S3Client {
             await lanes.drain()
             throw error
         }
-        return try checked(bucket: bucket, key: key, (wantsSHA256 ? sha.finalize().hex : nil, md5.finalize().hex), count: count,
+        return try checked(bucket: bucket, key: key, (wantsSHA256 ? sha.finalize().hex : nil, md5?.finalize().hex), count: count,
                            announced: size, etag: etag)
+    }
+
+    /// An MD5 to compute for a plain-MD5 ETag, the only kind a whole-content MD5 can be checked
+    /// against; for a multipart or opaque one it would be a hash of every byte for nothing.
+    static func md5ToCheck(_ etag: String) -> Insecure.MD5? {
+        if case .md5 = ETag.kind(etag) { return Insecure.MD5() }
+        return nil
     }
 
     /// The listed ETag to send as If-Match: an MD5 or multipart one only. Those are lowercase hex
@@ -129,14 +134,14 @@ extension S3Client {
     }
 
     /// The size and (for an MD5 ETag) the content as announced, or an integrity error.
-    private func checked(bucket: String, key: String, _ digests: (sha256: String?, md5: String), count: Int64,
+    private func checked(bucket: String, key: String, _ digests: (sha256: String?, md5: String?), count: Int64,
                          announced: Int64?, etag: String) throws -> FetchedObject {
         let (sha256, md5) = digests
         if let announced, announced != count {
             throw S3Error.integrity("s3://\(bucket)/\(key): received \(count) bytes of \(announced)")
         }
-        if case .md5(let expected) = ETag.kind(etag), expected != md5 {
-            throw S3Error.integrity("s3://\(bucket)/\(key): the content's MD5 \(md5) does not match its ETag \(expected)")
+        if case .md5(let expected) = ETag.kind(etag), md5 != expected {
+            throw S3Error.integrity("s3://\(bucket)/\(key): the content's MD5 \(md5 ?? "(not computed)") does not match its ETag \(expected)")
         }
         return FetchedObject(size: count, etag: etag, sha256: sha256)
     }
