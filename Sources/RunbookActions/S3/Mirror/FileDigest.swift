@@ -5,12 +5,10 @@ import Foundation
 struct ContentHasher {
     private var sha = SHA256()
     private var md5 = Insecure.MD5()
-    private(set) var count: Int64 = 0
 
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
         sha.update(bufferPointer: bytes)
         md5.update(bufferPointer: bytes)
-        count += Int64(bytes.count)
     }
 
     func finalize() -> (sha256: String, md5: String) {

@@ -7,15 +7,15 @@ import NIOCore
 struct FetchedObject: Sendable {
     var size: Int64
     var etag: String
-    /// Nil unless the download was asked to compute it: only a manifest records it, and it costs
-    /// a second hash over every byte beside the MD5 that the ETag check needs anyway.
+    /// Nil unless the download was asked to compute it: only a manifest records it, and it is a
+    /// hash of every byte.
     var sha256: String?
 }
 
 extension S3Client {
     /// Streams an object into `<path>.partial`, checks the size (and the MD5 when the ETag is
-    /// one), fsyncs and renames into place. On any failure the partial
-    /// file is removed. A dropped connection or server error restarts the download.
+    /// one), fsyncs and renames into place. On any failure the partial file is removed. A
+    /// dropped connection or server error restarts the download.
     /// When the listing gave the object's `size` and it is large, it comes down as concurrent
     /// ranged GETs written in order (`listedETag` then stands for the response's ETag, and every
     /// range must come from that version: If-Match). An object replaced since the listing comes

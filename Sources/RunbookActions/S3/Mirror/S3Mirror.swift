@@ -133,7 +133,7 @@ struct S3Mirror {
                         return Outcome(ManifestEntry(key: item.key, size: item.size, etag: etag, sha256: digest.sha256), copied: false)
                     }
                 }
-                // Without a manifest nothing reads a SHA-256: the download checks the MD5 against the ETag only.
+                // Without a manifest nothing reads a SHA-256: the download is checked by size and ETag only.
                 let fetched = try await client.download(bucket: bucket, key: prefix + item.key, to: path, size: item.size,
                                                         listedETag: item.etag, sha256: keepsManifest)
                 return Outcome(key: item.key, size: fetched.size, copied: true, entry: fetched.sha256.map {
